@@ -1,0 +1,3 @@
+from gis_core.cli import main
+
+main()
