@@ -6,7 +6,7 @@ Each command group lives in its own module and registers itself on the root grou
 from __future__ import annotations
 
 from gis_core.cli.base import root
-from gis_core.cli import db  # noqa: F401  (registers `db`)
+from gis_core.cli import analysis, data, db, importers  # noqa: F401  (each registers its commands)
 
 
 def main() -> None:
