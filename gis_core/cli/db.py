@@ -71,7 +71,7 @@ def status(as_json: bool) -> None:
             click.echo(json.dumps({"running": False, "home": str(cluster.home)}))
         else:
             out.print(f"embedded PostgreSQL in {cluster.home}: not running (start it: conflict-gis db start)")
-        raise SystemExit(3)
+        raise SystemExit(1)
     url = database.database_url()
     with database.connect(url) as conn:
         info = read_status(conn, url)
