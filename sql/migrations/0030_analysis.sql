@@ -1,0 +1,166 @@
+-- 0030: analysis support — metric buffers, the route-exposure index, proximity alerts (trigger + NOTIFY).
+-- Formulas and parameters: docs/risk-model.md. Distances are metres; buffers are geodesically right anywhere
+-- (local azimuthal equidistant projection centred on the geometry, never one UTM zone for all of Mali).
+
+-- Buffers ----------------------------------------------------------------------------------------------------
+
+-- The PROJ string of the azimuthal equidistant projection centred on a geometry's centroid.
+-- gis_core.analysis.buffers.aeqd_for() builds the very same string, so Python and SQL buffer alike.
+CREATE FUNCTION conflict.aeqd_proj(g geometry) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT format('+proj=aeqd +lat_0=%s +lon_0=%s +datum=WGS84 +units=m +no_defs', ST_Y(c), ST_X(c))
+    FROM (SELECT ST_Centroid(g) AS c) x
+$$;
+
+CREATE FUNCTION conflict.buffer_m(g geometry, radius_m double precision, quad_segs integer DEFAULT 32)
+RETURNS geometry
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT ST_SetSRID(ST_Transform(ST_Buffer(ST_Transform(g, p), radius_m, 'quad_segs=' || quad_segs), p, 4326), 4326)
+    FROM (SELECT conflict.aeqd_proj(g) AS p) x
+$$;
+COMMENT ON FUNCTION conflict.buffer_m(geometry, double precision, integer) IS
+    'Buffer a EPSG:4326 geometry by radius_m metres in an azimuthal equidistant projection centred on it (result EPSG:4326)';
+
+CREATE FUNCTION conflict.corridor_area(axis geometry, width_m double precision) RETURNS geometry
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT conflict.buffer_m(axis, width_m / 2.0) $$;
+COMMENT ON FUNCTION conflict.corridor_area(geometry, double precision) IS
+    'The area of a corridor: its axis buffered by width_m / 2 on each side';
+
+CREATE VIEW layers.corridor_areas AS
+SELECT c.id, c.corridor_key, c.name, c.kind, c.width_m, c.valid_from, c.valid_to,
+       conflict.corridor_area(c.geom, c.width_m)::geometry(MultiPolygon, 4326) AS geom
+FROM conflict.corridors c;
+COMMENT ON VIEW layers.corridor_areas IS 'Corridor areas (axis buffered by width_m / 2 each side), for maps';
+
+-- Route exposure: a grid key and a covering index --------------------------------------------------------------
+
+-- 0.05 degree cells (about 5.5 km): cell = row * 10000 + column. gis_core.analysis.exposure.CELL_DEG matches.
+CREATE FUNCTION conflict.cell_of(lon double precision, lat double precision) RETURNS integer
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT (floor((lat + 90.0) / 0.05)::integer) * 10000 + floor((lon + 180.0) / 0.05)::integer
+$$;
+
+-- UCDP where_prec from the publisher's codes, NULL for other sources (or a value that is not 1..7).
+CREATE FUNCTION conflict.where_prec_of(native jsonb) RETURNS smallint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN native ->> 'where_prec' ~ '^[1-7]$' THEN (native ->> 'where_prec')::smallint END
+$$;
+
+ALTER TABLE conflict.events
+    ADD COLUMN cell integer GENERATED ALWAYS AS (conflict.cell_of(longitude, latitude)) STORED,
+    ADD COLUMN where_prec smallint GENERATED ALWAYS AS (conflict.where_prec_of(native)) STORED;
+COMMENT ON COLUMN conflict.events.cell IS 'Route-exposure grid key: 0.05 degree cell (row * 10000 + column), see docs/risk-model.md';
+COMMENT ON COLUMN conflict.events.where_prec IS 'UCDP where_prec copied out of native (NULL for other sources)';
+
+-- Covering: a route's profile reads only this index (index-only scan), never the table.
+CREATE INDEX events_cell_date_idx ON conflict.events (cell, event_date)
+    INCLUDE (id, longitude, latitude, fatalities, geo_precision, where_prec, event_type);
+
+-- Alerts -------------------------------------------------------------------------------------------------------
+
+CREATE FUNCTION conflict.compass_point(bearing_deg double precision) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT (ARRAY['N','NNE','NE','ENE','E','ESE','SE','SSE','S','SSW','SW','WSW','W','WNW','NW','NNW'])
+           [(floor(((bearing_deg + 11.25)::numeric % 360) / 22.5))::integer + 1]
+$$;
+
+CREATE FUNCTION conflict.distance_text(distance_m double precision) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN distance_m < 1000 THEN round(distance_m)::text || ' m'
+                WHEN distance_m < 10000 THEN to_char(distance_m / 1000.0, 'FM990.0') || ' km'
+                ELSE round(distance_m / 1000.0)::text || ' km' END
+$$;
+
+-- "12 km NE of Bamako-Sénou airport: Battles (Armed clash) at Kati on 2026-04-25, 14 fatalities"
+CREATE FUNCTION conflict.alert_message(distance_m double precision, bearing_deg double precision, site text,
+                                       e conflict.events) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN distance_m < 1 OR bearing_deg IS NULL THEN 'at ' || site
+                ELSE conflict.distance_text(distance_m) || ' ' || conflict.compass_point(bearing_deg) || ' of ' || site END
+        || ': ' || e.event_type || ' (' || e.sub_event_type || ')'
+        || coalesce(' at ' || nullif(e.location, ''), '')
+        || ' on ' || to_char(e.event_date, 'YYYY-MM-DD')
+        || ', ' || e.fatalities || CASE WHEN e.fatalities = 1 THEN ' fatality' ELSE ' fatalities' END
+        || coalesce(' (' || nullif(e.actor1, '') || coalesce(' vs ' || nullif(e.actor2, ''), '') || ')', '')
+$$;
+
+-- The alerts the given events raise: every active rule, every site it covers, within radius_m (geodesic).
+-- A degree box (grown from the radius, generous by 1 %) uses sites' GiST index; the geography test is exact.
+CREATE FUNCTION conflict.match_alerts(event_ids bigint[])
+RETURNS TABLE (rule_id bigint, site_id bigint, event_id bigint, distance_m double precision,
+               bearing_deg double precision, message text)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT r.id, s.id, e.id, d.distance_m,
+           CASE WHEN d.distance_m >= 1 THEN
+               degrees(ST_Azimuth(ST_ClosestPoint(s.geom, e.geom)::geography, e.geom::geography)) END,
+           conflict.alert_message(d.distance_m,
+               CASE WHEN d.distance_m >= 1 THEN
+                   degrees(ST_Azimuth(ST_ClosestPoint(s.geom, e.geom)::geography, e.geom::geography)) END,
+               s.name, e)
+    FROM conflict.events e
+    JOIN conflict.alert_rules r
+      ON r.active AND e.fatalities >= r.min_fatalities
+     AND (r.event_types IS NULL OR e.event_type = ANY (r.event_types))
+    JOIN conflict.sites s
+      ON (r.site_id IS NULL OR s.id = r.site_id)
+     AND s.geom && ST_Expand(e.geom,
+                             1.01 * r.radius_m / (111320.0 * greatest(cos(radians(least(abs(e.latitude) + r.radius_m / 110574.0, 89.0))), 0.01)),
+                             1.01 * r.radius_m / 110574.0)
+     AND ST_DWithin(s.geom::geography, e.geom::geography, r.radius_m, false)
+    CROSS JOIN LATERAL (SELECT ST_Distance(s.geom::geography, e.geom::geography) AS distance_m) d
+    WHERE e.id = ANY (event_ids)
+$$;
+COMMENT ON FUNCTION conflict.match_alerts(bigint[]) IS
+    'Alerts raised by the given events (rule, site, event, geodesic distance in metres, bearing from the site, message)';
+
+-- One alert as the JSON line `conflict-gis alerts watch` prints (and the NOTIFY payload).
+CREATE FUNCTION conflict.alert_json(alert_id bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'alert_id', a.id, 'rule', r.name, 'site', s.name, 'event_id', a.event_id,
+        'event_date', e.event_date, 'event_type', e.event_type, 'fatalities', e.fatalities,
+        'lon', e.longitude, 'lat', e.latitude,
+        'distance_m', round(a.distance_m::numeric, 1), 'bearing_deg', round(a.bearing_deg::numeric, 1),
+        'message', a.message, 'created_at', a.created_at)::text
+    FROM conflict.alerts a
+    JOIN conflict.alert_rules r ON r.id = a.rule_id
+    JOIN conflict.sites s ON s.id = a.site_id
+    JOIN conflict.events e ON e.id = a.event_id
+    WHERE a.id = alert_id
+$$;
+
+-- Statement-level: one set-based match per INSERT/COPY/UPDATE statement, not one per row.
+CREATE FUNCTION conflict.raise_alerts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids bigint[];
+    new_id bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM conflict.alert_rules WHERE active) THEN
+        RETURN NULL;
+    END IF;
+    SELECT array_agg(id) INTO ids FROM new_events;
+    IF ids IS NULL THEN
+        RETURN NULL;
+    END IF;
+    FOR new_id IN
+        INSERT INTO conflict.alerts (rule_id, site_id, event_id, distance_m, bearing_deg, message)
+        SELECT m.rule_id, m.site_id, m.event_id, m.distance_m, m.bearing_deg, m.message
+        FROM conflict.match_alerts(ids) m
+        ON CONFLICT (rule_id, site_id, event_id) DO NOTHING
+        RETURNING id
+    LOOP
+        PERFORM pg_notify('conflict_alerts', conflict.alert_json(new_id));
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION conflict.raise_alerts() IS
+    'Trigger: raise (once) and NOTIFY conflict_alerts the alerts of inserted or updated events';
+
+CREATE TRIGGER events_raise_alerts_ins AFTER INSERT ON conflict.events
+    REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION conflict.raise_alerts();
+CREATE TRIGGER events_raise_alerts_upd AFTER UPDATE ON conflict.events
+    REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION conflict.raise_alerts();
+
+GRANT SELECT ON layers.corridor_areas TO conflict_reader, conflict_writer;
