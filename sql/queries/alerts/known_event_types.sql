@@ -1,0 +1,1 @@
+SELECT DISTINCT event_type FROM conflict.event_types

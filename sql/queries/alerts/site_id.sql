@@ -1,0 +1,1 @@
+SELECT id FROM conflict.sites WHERE conflict.norm_name(name) = conflict.norm_name(%(name)s)
