@@ -1,0 +1,398 @@
+"""The bulk path every importer shares: COPY into a staging table, set-based validation, versioned upsert.
+
+1. ``stage_*`` streams the input into ``ingest_stg`` (a temporary table of text columns) through COPY;
+   the file is read in 1 MiB chunks and hashed on the way (memory stays flat).
+2. A format's ``*_normalise.sql`` turns the text into typed ``ingest_norm`` rows with a ``problems`` list.
+3. ``apply`` refuses the whole file when any row has a problem (exit 2, nothing written), or with
+   ``quarantine`` keeps the refused rows in ``conflict.ingest_quarantine`` and loads the rest; then it
+   plans insert / update / unchanged, keeps previous versions in ``conflict.event_history``, links actors
+   and cross-source twins, and records the run in ``conflict.ingest_runs``.
+
+Everything happens in one transaction: an error leaves the database as it was (only the refused run is
+recorded, in ``ingest_runs`` with status ``failed``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from gis_core import queries
+from gis_core.ingest import actors as actor_links
+from gis_core.ingest import dedupe
+from gis_core.ingest.validate import IngestFileError, IngestRejected, Problem, check_header, problems_from_sql
+
+CHUNK = 1 << 20
+DEDUPE_RADIUS_M = 10_000.0
+
+
+class Progress(Protocol):
+    """What the loader reports to: the CLI shows a bar on a terminal; the library default shows nothing."""
+
+    def start(self, total: int | None, description: str) -> None: ...
+    def advance(self, amount: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int | None, description: str) -> None:
+        pass
+
+    def advance(self, amount: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+@dataclass
+class SourceInfo:
+    """The provenance row (conflict.sources) the imported records point to."""
+
+    name: str
+    kind: str = "dataset"
+    citation: str | None = None
+    url: str | None = None
+    licence: str | None = None
+
+
+@dataclass
+class ImportResult:
+    file: str
+    format: str
+    run_id: int | None = None
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+    quarantined: int = 0
+    linked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.inserted + self.updated + self.unchanged + self.deleted + self.rejected
+
+    def summary(self) -> str:
+        """The one-line summary the CLI prints."""
+        head = "dry run, nothing written: would have " if self.dry_run else ""
+        return (f"{self.file}: {head}inserted {self.inserted}, updated {self.updated}, "
+                f"unchanged {self.unchanged}, deleted {self.deleted}, rejected {self.rejected} in {self.seconds:.1f} s")
+
+
+# --- SQL helpers ---------------------------------------------------------------------------------------
+
+
+def run_script(conn: psycopg.Connection, name: str, params: dict[str, Any] | None = None) -> int:
+    """Run a named query file that may hold several statements; return the last statement's row count."""
+    text = queries.get(name)
+    rowcount = 0
+    for statement in _statements(text):
+        cur = conn.execute(statement, params if params and "%(" in statement else None)  # type: ignore[arg-type]
+        rowcount = cur.rowcount
+    return rowcount
+
+
+def _statements(text: str) -> list[str]:
+    parts, current = [], []
+    for line in text.splitlines():
+        current.append(line)
+        if line.rstrip().endswith(";") and not line.lstrip().startswith("--"):
+            stmt = "\n".join(current).strip()
+            if _has_code(stmt):
+                parts.append(stmt)
+            current = []
+    rest = "\n".join(current).strip()
+    if _has_code(rest):
+        parts.append(rest)
+    return parts
+
+
+def _has_code(stmt: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in stmt.splitlines())
+
+
+def source_id(conn: psycopg.Connection, source: SourceInfo, file_name: str | None = None) -> int:
+    row = conn.execute(queries.get("ingest/source_get"), {
+        "name": source.name, "kind": source.kind, "file_name": file_name, "citation": source.citation,
+        "url": source.url, "licence": source.licence}).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _session_setup(conn: psycopg.Connection) -> None:
+    """Larger temp buffers for the staging tables (only possible before the session's first temp table)."""
+    try:
+        with conn.transaction():
+            conn.execute("SET temp_buffers = '512MB'")
+    except psycopg.Error:
+        pass
+
+
+# --- staging -------------------------------------------------------------------------------------------
+
+
+def create_staging(conn: psycopg.Connection, columns: Sequence[str], *, first_row: int) -> None:
+    for table in ("ingest_stg", "ingest_norm", "ingest_plan", "ingest_actor_map"):
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+    cols = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
+    conn.execute(sql.SQL(
+        "CREATE TEMP TABLE ingest_stg (row_no bigint GENERATED BY DEFAULT AS IDENTITY (MINVALUE 0 START WITH {}), {}) ON COMMIT DROP"
+    ).format(sql.Literal(first_row), cols))
+
+
+def read_csv_header(path: Path) -> tuple[list[str], bytes, Any]:
+    """Open ``path`` and read its header line. Returns (column names, raw header bytes, the open binary file)."""
+    f = open(path, "rb")  # noqa: SIM115 - closed by the caller
+    raw = f.readline()
+    text = raw.decode("utf-8-sig", errors="replace")
+    try:
+        header = next(csv.reader([text]))
+    except (StopIteration, csv.Error):
+        header = []
+    return [h.strip() for h in header], raw, f
+
+
+def stage_csv_file(conn: psycopg.Connection, path: Path, *, known: Sequence[str], required: Sequence[str], what: str,
+                   progress: Progress, header_hook: Callable[[list[str]], None] | None = None) -> tuple[str, list[str]]:
+    """COPY a CSV file into ``ingest_stg`` (rows numbered from 2: the header is row 1). Returns (sha256, header)."""
+    header, raw_header, f = read_csv_header(path)
+    with f:
+        if not header or header == [""]:
+            raise IngestFileError(str(path), 1, None, raw_header[:80].decode("utf-8", "replace"), f"a CSV header row ({what})")
+        check_header(str(path), header, required=required, what=what)
+        if header_hook:
+            header_hook(header)
+        columns = list(known) + [h for h in header if h not in known]
+        create_staging(conn, columns, first_row=2)
+        digest = hashlib.sha256(raw_header)
+        size = path.stat().st_size
+        progress.start(size, f"importing {path.name}")
+        progress.advance(len(raw_header))
+        copy_sql = sql.SQL("COPY ingest_stg ({}) FROM STDIN (FORMAT csv)").format(
+            sql.SQL(", ").join(sql.Identifier(h) for h in header))
+        try:
+            with conn.cursor().copy(copy_sql) as copy:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+                    copy.write(chunk)
+                    progress.advance(len(chunk))
+        except psycopg.errors.DataError as exc:
+            raise _copy_error(str(path), exc, what) from None
+        except psycopg.errors.BadCopyFileFormat as exc:
+            raise _copy_error(str(path), exc, what) from None
+    return digest.hexdigest(), header
+
+
+def _copy_error(file: str, exc: psycopg.Error, what: str) -> IngestFileError:
+    """A COPY parse error (wrong number of fields, bad encoding) as a row error: COPY's 'line N' is N+1 in the file."""
+    import re
+
+    context = exc.diag.context or ""
+    match = re.search(r"line (\d+)", context)
+    line = int(match.group(1)) + 1 if match else None
+    detail = (exc.diag.message_primary or str(exc)).strip()
+    col = re.search(r'column (\w+)', context)
+    return IngestFileError(file, line, col.group(1) if col else None, detail,
+                           f"a well-formed UTF-8 CSV row with the header's columns ({what}); line numbers count physical lines",
+                           unit="line")
+
+
+def stage_records(conn: psycopg.Connection, records: Iterable[tuple[int, dict[str, Any]]], *, columns: Sequence[str],
+                  progress: Progress) -> None:
+    """COPY dict records (from JSON) into ``ingest_stg``: row_no is the record's index."""
+    create_staging(conn, columns, first_row=0)
+    names = ["row_no", *columns]
+    copy_sql = sql.SQL("COPY ingest_stg ({}) FROM STDIN").format(sql.SQL(", ").join(sql.Identifier(c) for c in names))
+    with conn.cursor().copy(copy_sql) as copy:
+        for index, record in records:
+            copy.write_row([index, *(_as_text(record.get(c)) for c in columns)])
+            progress.advance(1)
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- apply ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Job:
+    """One file's import, as the format modules describe it to ``execute``."""
+
+    path: Path
+    format: str  # acled | acled-deleted | ucdp | geojson-events
+    source: SourceInfo
+    stage: Callable[[psycopg.Connection, Progress], str]  # fills ingest_stg, returns the file's sha256
+    normalise: str  # named query creating ingest_norm
+    unit: str = "row"
+    id_field: str = "event_id_cnty"
+    deletions: bool = False
+    quarantine: bool = False
+    dry_run: bool = False
+    dedupe: bool = True
+
+
+class _DryRun(Exception):
+    pass
+
+
+def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None) -> ImportResult:
+    """Run one import job in one transaction (see the module docstring)."""
+    progress = progress or NoProgress()
+    started = time.perf_counter()
+    file_name = str(job.path)
+    result = ImportResult(file=file_name, format=job.format, dry_run=job.dry_run)
+    options = {"quarantine": job.quarantine, "dry_run": job.dry_run}
+    _session_setup(conn)
+    sha: str | None = None
+    src_id: int | None = None
+    try:
+        with conn.transaction():
+            conn.execute("SET LOCAL work_mem = '256MB'")
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('conflict-gis import'), hashtext(%s))", (job.source.name,))
+            src_id = source_id(conn, job.source)
+            try:
+                sha = job.stage(conn, progress)
+            finally:
+                progress.stop()
+            run_script(conn, job.normalise)
+            if not job.deletions:
+                conn.execute(queries.get("ingest/mark_duplicates"), {"id_field": job.id_field, "row_label": job.unit})
+            conn.execute("ANALYZE ingest_norm")
+            rejected = int(conn.execute(queries.get("ingest/rejected_count")).fetchone()[0])  # type: ignore[index]
+            result.rejected = rejected
+            if rejected:
+                result.problems = _first_problems(conn, file_name, job.unit)
+                if not job.quarantine:
+                    total = int(conn.execute("SELECT count(*) FROM ingest_norm").fetchone()[0])  # type: ignore[index]
+                    raise IngestRejected(file_name, rejected, total, result.problems)
+            if job.dry_run:
+                _dry_counts(conn, job, src_id, result)
+                raise _DryRun()
+            run_id = int(conn.execute(queries.get("ingest/run_start"), {
+                "source_id": src_id, "format": job.format, "file_name": file_name, "file_sha256": sha,
+                "options": Jsonb(options)}).fetchone()[0])  # type: ignore[index]
+            result.run_id = run_id
+            if rejected:
+                result.quarantined = run_script(conn, "ingest/quarantine", {"run_id": run_id, "file_name": file_name})
+            if job.deletions:
+                run_script(conn, "ingest/delete_events", {"source_id": src_id, "run_id": run_id})
+                result.deleted, result.unchanged = conn.execute(queries.get("ingest/delete_counts")).fetchone()  # type: ignore[misc]
+            else:
+                actor_links.link_actors(conn)
+                run_script(conn, "ingest/plan", {"source_id": src_id})
+                result.inserted, result.updated, result.unchanged = conn.execute(queries.get("ingest/plan_counts")).fetchone()  # type: ignore[misc]
+                if result.updated:
+                    run_script(conn, "ingest/history_updates", {"run_id": run_id})
+                    run_script(conn, "ingest/dedupe_unlink_updated")
+                    run_script(conn, "ingest/update_events", {"run_id": run_id})
+                if result.inserted:
+                    run_script(conn, "ingest/insert_events", {"source_id": src_id, "run_id": run_id})
+                if job.dedupe and (result.inserted or result.updated):
+                    result.linked = dedupe.link_run(conn, run_id=run_id, source_id=src_id, radius_m=DEDUPE_RADIUS_M)
+            result.seconds = time.perf_counter() - started
+            _finish(conn, run_id, "ok", result, sha, None)
+    except _DryRun:
+        result.seconds = time.perf_counter() - started
+        result.run_id = _record(conn, None, job, sha, "dry-run", result, options, None)
+        return result
+    except IngestRejected as exc:
+        result.seconds = time.perf_counter() - started
+        _record(conn, None, job, sha, "failed", result, options, str(exc)[:4000])
+        raise
+    except IngestFileError as exc:
+        _record(conn, None, job, sha or _safe_sha(job.path), "failed", result, options, str(exc)[:4000])
+        raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _safe_sha(path: Path) -> str | None:
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None
+
+
+def _first_problems(conn: psycopg.Connection, file_name: str, unit: str) -> list[Problem]:
+    out: list[Problem] = []
+    for row_no, encoded in conn.execute(queries.get("ingest/problems"), {"limit": 20}).fetchall():
+        out += problems_from_sql(file_name, unit, int(row_no), encoded)
+    return out
+
+
+def _dry_counts(conn: psycopg.Connection, job: Job, src_id: int, result: ImportResult) -> None:
+    if job.deletions:
+        result.deleted, result.unchanged = conn.execute(queries.get("ingest/delete_plan_dry"), {"source_id": src_id}).fetchone()  # type: ignore[misc]
+    else:
+        run_script(conn, "ingest/plan", {"source_id": src_id})
+        result.inserted, result.updated, result.unchanged = conn.execute(queries.get("ingest/plan_counts")).fetchone()  # type: ignore[misc]
+
+
+def _finish(conn: psycopg.Connection, run_id: int, status: str, r: ImportResult, sha: str | None, message: str | None) -> None:
+    conn.execute(queries.get("ingest/run_finish"), {
+        "run_id": run_id, "status": status, "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged,
+        "deleted": r.deleted, "rejected": r.rejected, "message": message, "file_sha256": sha})
+
+
+def _record(conn: psycopg.Connection, src_id: int | None, job: Job, sha: str | None, status: str, r: ImportResult,
+            options: dict[str, Any], message: str | None) -> int | None:
+    """Record a run that wrote nothing, in its own transaction (the import's own was rolled back)."""
+    try:
+        with conn.transaction():
+            if src_id is None:  # the source row was not kept: look it up, never create it for a refused file
+                found = conn.execute("SELECT id FROM conflict.sources WHERE name = %s", (job.source.name,)).fetchone()
+                src_id = int(found[0]) if found else None
+            row = conn.execute(queries.get("ingest/run_record"), {
+                "source_id": src_id, "format": job.format, "file_name": str(job.path), "file_sha256": sha,
+                "status": status, "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged,
+                "deleted": r.deleted, "rejected": r.rejected, "options": Jsonb(options), "message": message}).fetchone()
+            return int(row[0]) if row else None
+    except psycopg.Error as exc:  # recording must never hide the real error
+        import sys
+        print(f"warning: could not record the refused run in conflict.ingest_runs: {exc}", file=sys.stderr)
+        return None
+
+
+def read_json(path: Path) -> Any:
+    try:
+        with open(path, "rb") as f:
+            return json.load(f)
+    except json.JSONDecodeError as exc:
+        raise IngestFileError(str(path), exc.lineno, None, exc.msg, "valid JSON", unit="line") from None
+    except UnicodeDecodeError as exc:
+        raise IngestFileError(str(path), None, None, str(exc), "UTF-8 JSON") from None
+
+
+__all__ = ["ImportResult", "Job", "NoProgress", "Progress", "SourceInfo", "execute", "run_script", "stage_csv_file",
+           "stage_records", "read_json", "io"]

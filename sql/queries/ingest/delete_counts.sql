@@ -1,0 +1,1 @@
+SELECT count(*) FILTER (WHERE action = 'delete'), count(*) FILTER (WHERE action = 'unchanged') FROM ingest_plan;

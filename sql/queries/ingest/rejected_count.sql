@@ -1,0 +1,1 @@
+SELECT count(*) FROM ingest_norm WHERE problems IS NOT NULL;
