@@ -30,3 +30,25 @@ def load_seed_command() -> None:
     for table, count in counts.items():
         out.print(f"{table:<20} {count:>6}")
     out.print("seed loaded (roads are SCHEMATIC: see docs/roads.md)")
+
+
+@import_group.command(name="roads")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--layer", default=None, help="Layer to read (default: the first; 'lines' for .osm.pbf).")
+@click.option("--source-name", default=None, help="Name of the provenance row (default 'roads: <file name>').")
+def import_roads_command(file: str, layer: str | None, source_name: str | None) -> None:
+    """Import an OpenStreetMap / HOT roads export (GeoJSON, GeoPackage, Shapefile, .osm.pbf) into
+    conflict.roads: osm_id, name, highway, ref, surface; MultiLineStrings exploded; reprojected to
+    EPSG:4326; all or nothing; importing the same file again changes nothing.
+
+    Example:
+
+        conflict-gis import roads hotosm_mli_roads_lines.gpkg
+    """
+    from gis_core.ingest.roads import import_roads
+
+    with open_db() as conn:
+        result = import_roads(conn, file, layer=layer, source_name=source_name)
+    crs = f" (reprojected from {result.reprojected_from})" if result.reprojected_from else ""
+    out.print(f"{result.file}: {result.features} features{crs}; roads inserted {result.inserted}, "
+              f"updated {result.updated}, unchanged {result.unchanged}, deleted {result.deleted}")
