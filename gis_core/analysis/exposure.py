@@ -192,51 +192,70 @@ class Profile:
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
-def _cells_near(pieces: list[np.ndarray], reach_m: float) -> list[set[int]]:
-    """For each piece, the grid cells whose area may hold a point within reach_m of it."""
-    half_diag = None
-    out: list[set[int]] = []
-    for line in pieces:
+def _boxes(pieces: list[np.ndarray], reach_m: float) -> np.ndarray:
+    """Per piece, its bounding box grown by reach_m, in degrees: (lon0, lat0, lon1, lat1) rows."""
+    out = np.empty((len(pieces), 4))
+    for i, line in enumerate(pieces):
         lat_hi = float(np.abs(line[:, 1]).max())
-        kx, ky = _radii(min(lat_hi + 1.0, 89.0))
-        dlon = reach_m / (math.radians(1) * kx) + CELL_DEG
-        dlat = reach_m / (math.radians(1) * ky) + CELL_DEG
-        r0 = math.floor((line[:, 1].min() - dlat + 90) / CELL_DEG)
-        r1 = math.floor((line[:, 1].max() + dlat + 90) / CELL_DEG)
-        c0 = math.floor((line[:, 0].min() - dlon + 180) / CELL_DEG)
-        c1 = math.floor((line[:, 0].max() + dlon + 180) / CELL_DEG)
-        rows, cols = np.meshgrid(np.arange(r0, r1 + 1), np.arange(c0, c1 + 1), indexing="ij")
-        clat = (rows + 0.5) * CELL_DEG - 90
-        clon = (cols + 0.5) * CELL_DEG - 180
-        if half_diag is None:
-            kx0, ky0 = _radii(0.0)
-            half_diag = math.hypot(kx0, ky0) * math.radians(CELL_DEG) / 2 * 1.01
-        d = point_polyline_distance_m(clon.ravel(), clat.ravel(), line)
-        keep = d <= reach_m + half_diag
-        out.append(set((rows.ravel()[keep] * CELL_ROW_FACTOR + cols.ravel()[keep]).tolist()))
+        kx, _ = _radii(min(lat_hi + reach_m / 100_000.0, 89.0))
+        _, ky = _radii(0.0)                       # a degree of latitude is shortest at the equator
+        dlon = reach_m / (math.radians(1) * kx) * 1.01
+        dlat = reach_m / (math.radians(1) * ky) * 1.01
+        out[i] = (line[:, 0].min() - dlon, line[:, 1].min() - dlat, line[:, 0].max() + dlon, line[:, 1].max() + dlat)
     return out
 
 
+def _cell_ranges(boxes: np.ndarray) -> tuple[list[int], list[int]]:
+    """The grid cells covering the boxes, as merged ranges of cell keys (one or a few per grid row)."""
+    per_row: dict[int, list[tuple[int, int]]] = {}
+    r0 = np.floor((boxes[:, 1] + 90.0) / CELL_DEG).astype(int)
+    r1 = np.floor((boxes[:, 3] + 90.0) / CELL_DEG).astype(int)
+    c0 = np.floor((boxes[:, 0] + 180.0) / CELL_DEG).astype(int)
+    c1 = np.floor((boxes[:, 2] + 180.0) / CELL_DEG).astype(int)
+    for a, b, lo, hi in zip(r0.tolist(), r1.tolist(), c0.tolist(), c1.tolist()):
+        for r in range(a, b + 1):
+            per_row.setdefault(r, []).append((lo, hi))
+    los: list[int] = []
+    his: list[int] = []
+    for r, spans in per_row.items():
+        spans.sort()
+        cur_lo, cur_hi = spans[0]
+        for lo, hi in spans[1:]:
+            if lo <= cur_hi + 1:
+                cur_hi = max(cur_hi, hi)
+            else:
+                los.append(r * CELL_ROW_FACTOR + cur_lo)
+                his.append(r * CELL_ROW_FACTOR + cur_hi)
+                cur_lo, cur_hi = lo, hi
+        los.append(r * CELL_ROW_FACTOR + cur_lo)
+        his.append(r * CELL_ROW_FACTOR + cur_hi)
+    return los, his
+
+
 def fetch_candidates(conn: psycopg.Connection, pieces: list[np.ndarray], params: rm.Params) -> dict[str, np.ndarray]:
-    """The events that may count for some piece, as numpy columns (one index-only scan)."""
-    near = _cells_near(pieces, params.buffer_m)
-    far = _cells_near(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M)
-    near_all = set().union(*near) if near else set()
-    far_all = (set().union(*far) if far else set()) - near_all
+    """The events that may count for some piece, as numpy columns (index-only range scans on the grid key)."""
+    near_lo, near_hi = _cell_ranges(_boxes(pieces, params.buffer_m))
+    far_lo, far_hi = _cell_ranges(_boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M))
     start = params.as_of - timedelta(days=params.days)
     cur = conn.cursor(binary=True)
     cur.execute(queries.get("exposure/candidate_events"),
-                {"near_cells": sorted(near_all), "far_cells": sorted(far_all), "start": start, "as_of": params.as_of})
+                {"near_lo": near_lo, "near_hi": near_hi, "far_lo": far_lo, "far_hi": far_hi,
+                 "start": start, "as_of": params.as_of})
     rows = cur.fetchall()
     if not rows:
         return {"id": np.zeros(0, np.int64)}
     ids, lons, lats, dates, fat, gp, wp, types = zip(*rows)
     ordinal = np.fromiter((d.toordinal() for d in dates), np.int64, len(dates))
-    return {"id": np.array(ids, np.int64), "lon": np.array(lons), "lat": np.array(lats),
-            "age": params.as_of.toordinal() - ordinal, "fatalities": np.array(fat, np.int64),
-            "geo_precision": np.array(gp, np.int64),
-            "where_prec": np.array([-1 if w is None else w for w in wp], np.int64),
-            "event_type": np.array(types, dtype=object)}
+    ids_a = np.array(ids, np.int64)
+    # the far part re-reads the near cells' uncertain events: keep each event once
+    _, first = np.unique(ids_a, return_index=True)
+    first.sort()
+    ev = {"id": ids_a, "lon": np.array(lons), "lat": np.array(lats),
+          "age": params.as_of.toordinal() - ordinal, "fatalities": np.array(fat, np.int64),
+          "geo_precision": np.array(gp, np.int64),
+          "where_prec": np.array([-1 if w is None else w for w in wp], np.int64),
+          "event_type": np.array(types, dtype=object)}
+    return {k: v[first] for k, v in ev.items()}
 
 
 def _weights(ev: dict[str, np.ndarray], params: rm.Params) -> tuple[np.ndarray, np.ndarray]:
@@ -246,10 +265,13 @@ def _weights(ev: dict[str, np.ndarray], params: rm.Params) -> tuple[np.ndarray, 
     tw = np.array([rm.TYPE_WEIGHTS.get(t, rm.DEFAULT_TYPE_WEIGHT) for t in uniq])[inv]
     w = tw * (1.0 + np.log1p(np.maximum(ev["fatalities"], 0)))
     dec = 0.5 ** (np.maximum(ev["age"], 0) / params.half_life_days)
-    unc = np.empty(len(types))
-    for i, (g, wpv) in enumerate(zip(ev["geo_precision"], ev["where_prec"])):
-        u = rm.uncertainty_m(int(g), None if wpv < 0 else int(wpv))
-        unc[i] = np.nan if u is None else u
+    # look-up tables built from risk_model.uncertainty_m (NaN: never counted)
+    nan = float("nan")
+    acled = np.array([nan] + [rm.uncertainty_m(g, None) for g in (1, 2, 3)] + [rm.MAX_UNCERTAINTY_M] * 4)
+    ucdp = np.array([nan] + [nan if rm.uncertainty_m(1, w) is None else rm.uncertainty_m(1, w) for w in range(1, 8)])
+    gp = np.clip(ev["geo_precision"], 0, 7)
+    wp = ev["where_prec"]
+    unc = np.where(wp > 0, ucdp[np.clip(wp, 0, 7)], acled[gp])
     return w * dec, unc
 
 
@@ -263,10 +285,9 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
     n = len(ev["id"])
     if n:
         wd, unc = _weights(ev, params)
-        ecell = cell_of(ev["lon"], ev["lat"])
-        order = np.argsort(ecell, kind="stable")
-        sorted_cells = ecell[order]
-    near_sets = _cells_near(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M) if n else [set()] * len(pieces)
+        order = np.argsort(ev["lon"], kind="stable")
+        lon_sorted = ev["lon"][order]
+        boxes = _boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M)
 
     segments: list[Segment] = []
     best_contrib: dict[int, float] = {}
@@ -274,13 +295,13 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
     per_segment_hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for i, line in enumerate(pieces):
         length = float(GEOD.line_length(line[:, 0], line[:, 1]))
-        seg = Segment(index=i, start_m=pos, length_m=length, coords=[(float(x), float(y)) for x, y in line])
+        seg = Segment(index=i, start_m=pos, length_m=length, coords=[tuple(c) for c in line.tolist()])
         pos += length
         if n:
-            cells = np.fromiter(near_sets[i], np.int64)
-            lo = np.searchsorted(sorted_cells, cells, "left")
-            hi = np.searchsorted(sorted_cells, cells, "right")
-            idx = np.concatenate([order[a:b] for a, b in zip(lo, hi)]) if len(cells) else np.zeros(0, np.int64)
+            x0, y0, x1, y1 = boxes[i]
+            idx = order[np.searchsorted(lon_sorted, x0, "left"):np.searchsorted(lon_sorted, x1, "right")]
+            la = ev["lat"][idx]
+            idx = idx[(la >= y0) & (la <= y1)]
             idx = idx[~np.isnan(unc[idx])]
             d = point_polyline_distance_m(ev["lon"][idx], ev["lat"][idx], line)
             d_eff = np.maximum(d - unc[idx], 0.0)
