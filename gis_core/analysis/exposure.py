@@ -244,14 +244,13 @@ def fetch_candidates(conn: psycopg.Connection, pieces: list[np.ndarray], params:
     rows = cur.fetchall()
     if not rows:
         return {"id": np.zeros(0, np.int64)}
-    ids, lons, lats, dates, fat, gp, wp, types = zip(*rows)
-    ordinal = np.fromiter((d.toordinal() for d in dates), np.int64, len(dates))
+    ids, lons, lats, ages, fat, gp, wp, types = zip(*rows)
     ids_a = np.array(ids, np.int64)
     # the far part re-reads the near cells' uncertain events: keep each event once
     _, first = np.unique(ids_a, return_index=True)
     first.sort()
     ev = {"id": ids_a, "lon": np.array(lons), "lat": np.array(lats),
-          "age": params.as_of.toordinal() - ordinal, "fatalities": np.array(fat, np.int64),
+          "age": np.array(ages, np.int64), "fatalities": np.array(fat, np.int64),
           "geo_precision": np.array(gp, np.int64),
           "where_prec": np.array([-1 if w is None else w for w in wp], np.int64),
           "event_type": np.array(types, dtype=object)}

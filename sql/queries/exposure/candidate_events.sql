@@ -7,7 +7,7 @@
 SELECT e.*
 FROM unnest(%(near_lo)s::integer[], %(near_hi)s::integer[]) AS r(lo, hi)
 CROSS JOIN LATERAL (
-    SELECT id, longitude, latitude, event_date, fatalities, geo_precision, where_prec, event_type
+    SELECT id, longitude, latitude, (%(as_of)s::date - event_date) AS age_days, fatalities, geo_precision, where_prec, event_type
     FROM conflict.events
     WHERE cell BETWEEN r.lo AND r.hi AND event_date > %(start)s AND event_date <= %(as_of)s
     OFFSET 0) e
@@ -15,7 +15,7 @@ UNION ALL
 SELECT e.*
 FROM unnest(%(far_lo)s::integer[], %(far_hi)s::integer[]) AS r(lo, hi)
 CROSS JOIN LATERAL (
-    SELECT id, longitude, latitude, event_date, fatalities, geo_precision, where_prec, event_type
+    SELECT id, longitude, latitude, (%(as_of)s::date - event_date) AS age_days, fatalities, geo_precision, where_prec, event_type
     FROM conflict.events
     WHERE cell BETWEEN r.lo AND r.hi AND event_date > %(start)s AND event_date <= %(as_of)s
       AND (geo_precision > 1 OR where_prec > 1)
