@@ -52,3 +52,23 @@ def import_roads_command(file: str, layer: str | None, source_name: str | None) 
     crs = f" (reprojected from {result.reprojected_from})" if result.reprojected_from else ""
     out.print(f"{result.file}: {result.features} features{crs}; roads inserted {result.inserted}, "
               f"updated {result.updated}, unchanged {result.unchanged}, deleted {result.deleted}")
+
+
+@root.command(name="map")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Date (YYYY-MM-DD) the zones and corridors are shown for; default today.")
+def map_command(out_path: str, as_of) -> None:
+    """Draw the situation map (PNG, no internet tiles) from the database: country and regions,
+    main roads (schematic), the towns targeted on 25 April 2026, Kidal's zone shaded by controller,
+    the Bamako curfew, blockade corridors, legend, title, geodesic scale bar and source line.
+
+    Example:
+
+        conflict-gis map --out out/situation-map.png --as-of 2026-04-30
+    """
+    from gis_core.maps import render_situation_map
+
+    with open_db() as conn:
+        path = render_situation_map(conn, out_path, as_of=as_of.date() if as_of else None)
+    out.print(f"wrote {path}")
