@@ -279,6 +279,7 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
     try:
         with conn.transaction():
             conn.execute("SET LOCAL work_mem = '256MB'")
+            conn.execute("SET LOCAL jit = off")  # compiling the wide validation expressions costs more than it saves
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('conflict-gis import'), hashtext(%s))", (job.source.name,))
             src_id = source_id(conn, job.source)
             try:
@@ -288,7 +289,6 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
             run_script(conn, job.normalise)
             if not job.deletions:
                 conn.execute(queries.get("ingest/mark_duplicates"), {"id_field": job.id_field, "row_label": job.unit})
-            conn.execute("ANALYZE ingest_norm")
             rejected = int(conn.execute(queries.get("ingest/rejected_count")).fetchone()[0])  # type: ignore[index]
             result.rejected = rejected
             if rejected:
