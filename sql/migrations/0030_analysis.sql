@@ -106,7 +106,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
      AND s.geom && ST_Expand(e.geom,
                              1.01 * r.radius_m / (111320.0 * greatest(cos(radians(least(abs(e.latitude) + r.radius_m / 110574.0, 89.0))), 0.01)),
                              1.01 * r.radius_m / 110574.0)
-     AND ST_DWithin(s.geom::geography, e.geom::geography, r.radius_m, false)
+     AND ST_DWithin(s.geom::geography, e.geom::geography, r.radius_m)
     CROSS JOIN LATERAL (SELECT ST_Distance(s.geom::geography, e.geom::geography) AS distance_m) d
     WHERE e.id = ANY (event_ids)
 $$;
