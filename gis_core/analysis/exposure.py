@@ -23,6 +23,7 @@ Example
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -30,6 +31,9 @@ from typing import Any
 import numpy as np
 import psycopg
 import shapely
+from psycopg.adapt import Loader
+from psycopg.postgres import types as pg_types
+from psycopg.pq import Format
 from shapely.geometry import LineString, mapping
 
 from gis_core import queries
@@ -38,6 +42,9 @@ from gis_core.crs import GEOD
 
 CELL_DEG = 0.05          # must match conflict.cell_of() in migration 0030
 CELL_ROW_FACTOR = 10000
+# Type codes of conflict.exposure_code() (migration 0030): code = position in this tuple + 1; 0 is any other type.
+TYPE_CODES = ("Battles", "Explosions/Remote violence", "Violence against civilians", "Riots", "Protests",
+              "Strategic developments")
 _A = 6378137.0           # WGS 84
 _E2 = 6.69437999014e-3
 
@@ -192,86 +199,120 @@ class Profile:
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
+def _frames(pieces: list[np.ndarray], reach_m: float) -> np.ndarray:
+    """Per piece: its bounding box (lon0, lat0, lon1, lat1) and degrees of longitude and of latitude per metre.
+
+    Conservative for any distance up to reach_m: degrees of longitude are converted at the piece's highest
+    |latitude| plus the reach (where they are shortest), degrees of latitude at the equator (where they are
+    shortest), and 1 % is added. A point farther than the box grown by r metres is more than r metres away.
+    """
+    starts = np.cumsum([0] + [len(p) for p in pieces[:-1]])
+    coords = np.concatenate(pieces)
+    lon0 = np.minimum.reduceat(coords[:, 0], starts)
+    lon1 = np.maximum.reduceat(coords[:, 0], starts)
+    lat0 = np.minimum.reduceat(coords[:, 1], starts)
+    lat1 = np.maximum.reduceat(coords[:, 1], starts)
+    lat_hi = np.minimum(np.maximum(np.abs(lat0), np.abs(lat1)) + reach_m / 100_000.0, 89.0)
+    phi = np.radians(lat_hi)
+    kx = _A / np.sqrt(1 - _E2 * np.sin(phi) ** 2) * np.cos(phi)    # metres per radian along the parallel
+    _, ky = _radii(0.0)                                               # a degree of latitude is shortest at the equator
+    dlon_per_m = 1.01 / (math.radians(1) * kx)
+    dlat_per_m = np.full(len(pieces), 1.01 / (math.radians(1) * ky))
+    return np.column_stack([lon0, lat0, lon1, lat1, dlon_per_m, dlat_per_m])
+
+
 def _boxes(pieces: list[np.ndarray], reach_m: float) -> np.ndarray:
-    """Per piece, its bounding box grown by reach_m, in degrees: (lon0, lat0, lon1, lat1) rows."""
-    out = np.empty((len(pieces), 4))
-    for i, line in enumerate(pieces):
-        lat_hi = float(np.abs(line[:, 1]).max())
-        kx, _ = _radii(min(lat_hi + reach_m / 100_000.0, 89.0))
-        _, ky = _radii(0.0)                       # a degree of latitude is shortest at the equator
-        dlon = reach_m / (math.radians(1) * kx) * 1.01
-        dlat = reach_m / (math.radians(1) * ky) * 1.01
-        out[i] = (line[:, 0].min() - dlon, line[:, 1].min() - dlat, line[:, 0].max() + dlon, line[:, 1].max() + dlat)
-    return out
+    """Per piece, its bounding box grown by reach_m, in degrees: (lon0, lat0, lon1, lat1) rows (see _frames)."""
+    f = _frames(pieces, reach_m)
+    dlon, dlat = reach_m * f[:, 4], reach_m * f[:, 5]
+    return np.column_stack([f[:, 0] - dlon, f[:, 1] - dlat, f[:, 2] + dlon, f[:, 3] + dlat])
 
 
-def _cell_ranges(boxes: np.ndarray) -> tuple[list[int], list[int]]:
-    """The grid cells covering the boxes, as merged ranges of cell keys (one or a few per grid row)."""
-    per_row: dict[int, list[tuple[int, int]]] = {}
-    r0 = np.floor((boxes[:, 1] + 90.0) / CELL_DEG).astype(int)
-    r1 = np.floor((boxes[:, 3] + 90.0) / CELL_DEG).astype(int)
-    c0 = np.floor((boxes[:, 0] + 180.0) / CELL_DEG).astype(int)
-    c1 = np.floor((boxes[:, 2] + 180.0) / CELL_DEG).astype(int)
-    for a, b, lo, hi in zip(r0.tolist(), r1.tolist(), c0.tolist(), c1.tolist()):
-        for r in range(a, b + 1):
-            per_row.setdefault(r, []).append((lo, hi))
-    los: list[int] = []
-    his: list[int] = []
-    for r, spans in per_row.items():
-        spans.sort()
-        cur_lo, cur_hi = spans[0]
-        for lo, hi in spans[1:]:
-            if lo <= cur_hi + 1:
-                cur_hi = max(cur_hi, hi)
-            else:
-                los.append(r * CELL_ROW_FACTOR + cur_lo)
-                his.append(r * CELL_ROW_FACTOR + cur_hi)
-                cur_lo, cur_hi = lo, hi
-        los.append(r * CELL_ROW_FACTOR + cur_lo)
-        his.append(r * CELL_ROW_FACTOR + cur_hi)
-    return los, his
+def _pg_int_array(values: np.ndarray) -> str:
+    """An integer array as a PostgreSQL array literal (much faster to send than a list of Python ints)."""
+    return "{" + ",".join(map(str, values.tolist())) + "}"
 
 
-def fetch_candidates(conn: psycopg.Connection, pieces: list[np.ndarray], params: rm.Params) -> dict[str, np.ndarray]:
-    """The events that may count for some piece, as numpy columns (index-only range scans on the grid key)."""
-    near_lo, near_hi = _cell_ranges(_boxes(pieces, params.buffer_m))
-    far_lo, far_hi = _cell_ranges(_boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M))
-    start = params.as_of - timedelta(days=params.days)
+def _cells(boxes: np.ndarray) -> np.ndarray:
+    """The keys of the grid cells covering the boxes (lon0, lat0, lon1, lat1 rows), sorted and unique."""
+    r0 = np.floor((boxes[:, 1] + 90.0) / CELL_DEG).astype(np.int64)
+    r1 = np.floor((boxes[:, 3] + 90.0) / CELL_DEG).astype(np.int64)
+    c0 = np.floor((boxes[:, 0] + 180.0) / CELL_DEG).astype(np.int64)
+    c1 = np.floor((boxes[:, 2] + 180.0) / CELL_DEG).astype(np.int64)
+    keys = [np.add.outer(np.arange(a, b + 1) * CELL_ROW_FACTOR, np.arange(lo, hi + 1)).ravel()
+            for a, b, lo, hi in zip(r0.tolist(), r1.tolist(), c0.tolist(), c1.tolist())]
+    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+
+
+class _NumpyArrayLoader(Loader):
+    """Loads a binary one-dimensional PostgreSQL array without NULLs straight into numpy (no Python objects)."""
+
+    format = Format.BINARY
+    dtype = np.dtype(">f8")
+
+    def load(self, data) -> np.ndarray:
+        buf = memoryview(data)
+        ndim, has_null = struct.unpack_from(">ii", buf, 0)
+        native = self.dtype.newbyteorder("=")
+        if ndim == 0:
+            return np.zeros(0, native)
+        if ndim != 1 or has_null:
+            raise ValueError("expected a one-dimensional array without NULLs")
+        (n,) = struct.unpack_from(">i", buf, 12)
+        rec = np.frombuffer(buf, np.dtype([("len", ">i4"), ("v", self.dtype)]), count=n, offset=20)
+        return rec["v"].astype(native)
+
+
+def _numpy_cursor(conn: psycopg.Connection) -> psycopg.Cursor:
+    """A binary cursor that returns int2/int4/int8/float8 arrays as numpy arrays."""
     cur = conn.cursor(binary=True)
+    for name, dt in (("int2", ">i2"), ("int4", ">i4"), ("int8", ">i8"), ("float8", ">f8")):
+        loader = type(f"{name.capitalize()}ArrayNumpyLoader", (_NumpyArrayLoader,), {"dtype": np.dtype(dt)})
+        cur.adapters.register_loader(pg_types[name].array_oid, loader)
+    return cur
+
+
+def fetch_candidates(conn: psycopg.Connection, pieces: list[np.ndarray], params: rm.Params,
+                     *, near_boxes: np.ndarray | None = None, far_boxes: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The events that may count for some piece, as numpy columns (index-only scans on the grid key).
+
+    Each event comes once: the far cells (where only uncertain locations can count) exclude the near cells.
+    """
+    near_boxes = _boxes(pieces, params.buffer_m) if near_boxes is None else near_boxes
+    far_boxes = _boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M) if far_boxes is None else far_boxes
+    near = _cells(near_boxes)
+    far = np.setdiff1d(_cells(far_boxes), near, assume_unique=True)
+    start = params.as_of - timedelta(days=params.days)
+    cur = _numpy_cursor(conn)
     cur.execute(queries.get("exposure/candidate_events"),
-                {"near_lo": near_lo, "near_hi": near_hi, "far_lo": far_lo, "far_hi": far_hi,
-                 "start": start, "as_of": params.as_of})
-    rows = cur.fetchall()
-    if not rows:
+                {"near_cells": _pg_int_array(near), "far_cells": _pg_int_array(far), "start": start, "as_of": params.as_of})
+    ids, lons, lats, ages, fat, codes = cur.fetchone()
+    if ids is None:
         return {"id": np.zeros(0, np.int64)}
-    ids, lons, lats, ages, fat, gp, wp, types = zip(*rows)
-    ids_a = np.array(ids, np.int64)
-    # the far part re-reads the near cells' uncertain events: keep each event once
-    _, first = np.unique(ids_a, return_index=True)
-    first.sort()
-    ev = {"id": ids_a, "lon": np.array(lons), "lat": np.array(lats),
-          "age": np.array(ages, np.int64), "fatalities": np.array(fat, np.int64),
-          "geo_precision": np.array(gp, np.int64),
-          "where_prec": np.array([-1 if w is None else w for w in wp], np.int64),
-          "event_type": np.array(types, dtype=object)}
-    return {k: v[first] for k, v in ev.items()}
+    return {"id": ids, "lon": lons, "lat": lats, "age": ages.astype(np.int64), "fatalities": fat.astype(np.int64),
+            "code": codes.astype(np.int64)}
+
+
+def _code_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Look-up tables of conflict.exposure_code(): type weight by type code, uncertainty (m) by location code."""
+    tw = np.full(100, rm.DEFAULT_TYPE_WEIGHT)
+    for i, t in enumerate(TYPE_CODES, start=1):
+        tw[i] = rm.TYPE_WEIGHTS.get(t, rm.DEFAULT_TYPE_WEIGHT)
+    unc = np.full(100, float("nan"))                       # NaN: never counted
+    for g in range(10):                                    # ACLED geo_precision
+        unc[g] = rm.uncertainty_m(g, None)
+    for w in range(1, 8):                                  # 10 + UCDP where_prec
+        u = rm.uncertainty_m(1, w)
+        unc[10 + w] = float("nan") if u is None else u
+    return tw, unc
 
 
 def _weights(ev: dict[str, np.ndarray], params: rm.Params) -> tuple[np.ndarray, np.ndarray]:
     """Per event: weight x decay, and the location uncertainty in metres (NaN: never counted)."""
-    types = ev["event_type"]
-    uniq, inv = np.unique(types, return_inverse=True)
-    tw = np.array([rm.TYPE_WEIGHTS.get(t, rm.DEFAULT_TYPE_WEIGHT) for t in uniq])[inv]
-    w = tw * (1.0 + np.log1p(np.maximum(ev["fatalities"], 0)))
+    tw, unc = _code_tables()
+    w = tw[ev["code"] // 100] * (1.0 + np.log1p(np.maximum(ev["fatalities"], 0)))
     dec = 0.5 ** (np.maximum(ev["age"], 0) / params.half_life_days)
-    # look-up tables built from risk_model.uncertainty_m (NaN: never counted)
-    nan = float("nan")
-    acled = np.array([nan] + [rm.uncertainty_m(g, None) for g in (1, 2, 3)] + [rm.MAX_UNCERTAINTY_M] * 4)
-    ucdp = np.array([nan] + [nan if rm.uncertainty_m(1, w) is None else rm.uncertainty_m(1, w) for w in range(1, 8)])
-    gp = np.clip(ev["geo_precision"], 0, 7)
-    wp = ev["where_prec"]
-    unc = np.where(wp > 0, ucdp[np.clip(wp, 0, 7)], acled[gp])
-    return w * dec, unc
+    return w * dec, unc[ev["code"] % 100]
 
 
 def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params | None = None,
@@ -280,29 +321,43 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
     params = params or rm.Params()
     params.check()
     pieces = split_route(route, params.segment_m)
-    ev = fetch_candidates(conn, pieces, params)
+    near_boxes = _boxes(pieces, params.buffer_m)
+    far_boxes = _boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M)
+    ev = fetch_candidates(conn, pieces, params, near_boxes=near_boxes, far_boxes=far_boxes)
+    if len(ev["id"]):
+        wd, unc = _weights(ev, params)
+        keep = ~np.isnan(unc)                              # UCDP country-level events never count
+        ev = {k: v[keep] for k, v in ev.items()}
+        wd, unc = wd[keep], unc[keep]
     n = len(ev["id"])
     if n:
-        wd, unc = _weights(ev, params)
+        # every column in longitude order: a piece's candidates are one contiguous slice (two binary searches)
         order = np.argsort(ev["lon"], kind="stable")
-        lon_sorted = ev["lon"][order]
-        boxes = _boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M)
+        ev = {k: v[order] for k, v in ev.items()}
+        wd, unc = wd[order], unc[order]
+        lons, lats = ev["lon"], ev["lat"]
+        reach = params.buffer_m + unc                      # how far from a piece each event can still count
+        best = np.zeros(n)                                 # per event, its largest contribution to a segment
+        hit = np.zeros(n, bool)
+        frames = _frames(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M).tolist()
 
     segments: list[Segment] = []
-    best_contrib: dict[int, float] = {}
     pos = 0.0
-    per_segment_hits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    per_segment_hits: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for i, line in enumerate(pieces):
         length = float(GEOD.line_length(line[:, 0], line[:, 1]))
         seg = Segment(index=i, start_m=pos, length_m=length, coords=[tuple(c) for c in line.tolist()])
         pos += length
         if n:
-            x0, y0, x1, y1 = boxes[i]
-            idx = order[np.searchsorted(lon_sorted, x0, "left"):np.searchsorted(lon_sorted, x1, "right")]
-            la = ev["lat"][idx]
-            idx = idx[(la >= y0) & (la <= y1)]
-            idx = idx[~np.isnan(unc[idx])]
-            d = point_polyline_distance_m(ev["lon"][idx], ev["lat"][idx], line)
+            x0, y0, x1, y1 = far_boxes[i]
+            lo_i, hi_i = int(np.searchsorted(lons, x0, "left")), int(np.searchsorted(lons, x1, "right"))
+            lo, la, r = lons[lo_i:hi_i], lats[lo_i:hi_i], reach[lo_i:hi_i]
+            # the piece's box grown by each event's own reach: exact locations within the buffer only,
+            # uncertain ones up to buffer + their uncertainty
+            px0, py0, px1, py1, dlon_m, dlat_m = frames[i]
+            dx, dy = r * dlon_m, r * dlat_m
+            idx = lo_i + np.flatnonzero((la >= py0 - dy) & (la <= py1 + dy) & (lo >= px0 - dx) & (lo <= px1 + dx))
+            d = point_polyline_distance_m(lons[idx], lats[idx], line)
             d_eff = np.maximum(d - unc[idx], 0.0)
             inside = d_eff <= params.buffer_m
             idx, d, d_eff = idx[inside], d[inside], d_eff[inside]
@@ -311,10 +366,9 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
             seg.score = float(c.sum())
             seg.events = int(len(idx))
             seg.fatalities = int(ev["fatalities"][idx].sum())
-            per_segment_hits.append((idx, d, c))
-            for eid, cv in zip(ev["id"][idx].tolist(), c.tolist()):
-                if cv > best_contrib.get(eid, -1.0):
-                    best_contrib[eid] = cv
+            per_segment_hits.append((idx, d, dw, c))
+            np.maximum.at(best, idx, c)
+            hit[idx] = True
         seg.score_per_100km = seg.score / max(length, 0.5 * params.segment_m) * 100_000.0
         seg.event_level = rm.level_for(seg.score_per_100km)
         segments.append(seg)
@@ -322,18 +376,19 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
     # top contributors, with what the reader needs to recognise them
     wanted: set[int] = set()
     if n:
-        for seg, (idx, d, c) in zip(segments, per_segment_hits):
+        for seg, (idx, d, dw, c) in zip(segments, per_segment_hits):
             top = np.argsort(-c, kind="stable")[: params.top_events]
             for j in top:
                 k = idx[j]
-                wdist = 1.0 - 0.5 * max(d[j] - unc[k], 0.0) / params.buffer_m
+                code = int(ev["code"][k])
+                etype = TYPE_CODES[code // 100 - 1] if 1 <= code // 100 <= len(TYPE_CODES) else ""
                 seg.top_events.append(Contribution(
                     event_id=int(ev["id"][k]), event_date=(params.as_of - timedelta(days=int(ev["age"][k]))).isoformat(),
-                    event_type=str(ev["event_type"][k]), fatalities=int(ev["fatalities"][k]),
+                    event_type=etype, fatalities=int(ev["fatalities"][k]),
                     distance_m=round(float(d[j]), 1), uncertainty_m=float(unc[k]), age_days=int(ev["age"][k]),
-                    weight=round(rm.event_weight(str(ev["event_type"][k]), int(ev["fatalities"][k])), 4),
+                    weight=round(rm.event_weight(etype, int(ev["fatalities"][k])), 4),
                     decay=round(rm.decay(float(ev["age"][k]), params.half_life_days), 4),
-                    distance_weight=round(wdist, 4), contribution=round(float(c[j]), 4)))
+                    distance_weight=round(float(dw[j]), 4), contribution=round(float(c[j]), 4)))
                 wanted.add(int(ev["id"][k]))
     if wanted:
         details = {r[0]: r for r in conn.execute(queries.get("exposure/event_details"), {"ids": sorted(wanted)})}
@@ -341,7 +396,7 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
             for t in seg.top_events:
                 r = details.get(t.event_id)
                 if r:
-                    t.sub_event_type, t.location = r[1], r[2]
+                    t.sub_event_type, t.location, t.event_type = r[1], r[2], r[7]
                     t.actors = " vs ".join(a for a in (r[3], r[4]) if a) or None
 
     _add_crossings(conn, segments, params)
@@ -350,11 +405,9 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
         _apply_levels(seg)
 
     total_m = sum(s.length_m for s in segments)
-    route_score = float(sum(best_contrib.values()))
-    ids = np.fromiter(best_contrib.keys(), np.int64, len(best_contrib))
-    fat = 0
-    if n and len(ids):
-        fat = int(ev["fatalities"][np.isin(ev["id"], ids)].sum())
+    route_score = float(best[hit].sum()) if n else 0.0
+    distinct = int(hit.sum()) if n else 0
+    fat = int(ev["fatalities"][hit].sum()) if n else 0
     per100 = route_score / max(total_m, 1.0) * 100_000.0
     worst = max((rm.level_index(s.level) for s in segments), default=0)
     level = rm.LEVELS[max(worst, rm.level_index(rm.level_for(per100)))]
@@ -376,7 +429,7 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
         "as_of": params.as_of.isoformat(), "window_days": params.days, "buffer_m": params.buffer_m,
         "segment_m": params.segment_m, "half_life_days": params.half_life_days,
         "length_km": round(total_m / 1000, 3), "segments": len(segments),
-        "distinct_events": len(best_contrib), "fatalities": fat,
+        "distinct_events": distinct, "fatalities": fat,
         "score": round(route_score, 4), "score_per_100km": round(per100, 3), "level": level,
         "worst_segment_level": rm.LEVELS[worst],
         "levels": {lv: sum(1 for s in segments if s.level == lv) for lv in rm.LEVELS},

@@ -46,15 +46,35 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT CASE WHEN native ->> 'where_prec' ~ '^[1-7]$' THEN (native ->> 'where_prec')::smallint END
 $$;
 
+-- The route-exposure kernel's code of an event: type code * 100 + location code. Type codes 1-6 follow
+-- gis_core.analysis.exposure.TYPE_CODES (0: any other type); the location code is the ACLED geo_precision (1-3),
+-- or 10 + the UCDP where_prec (11-17) when native carries one. Python decodes it into the type weight and the
+-- location uncertainty of gis_core.analysis.risk_model (tests/test_exposure.py checks both sides agree).
+CREATE FUNCTION conflict.exposure_code(event_type text, geo_precision smallint, native jsonb) RETURNS smallint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ((CASE event_type WHEN 'Battles' THEN 1 WHEN 'Explosions/Remote violence' THEN 2
+                             WHEN 'Violence against civilians' THEN 3 WHEN 'Riots' THEN 4 WHEN 'Protests' THEN 5
+                             WHEN 'Strategic developments' THEN 6 ELSE 0 END) * 100
+            + coalesce(10 + conflict.where_prec_of(native), geo_precision))::smallint
+$$;
+
 ALTER TABLE conflict.events
     ADD COLUMN cell integer GENERATED ALWAYS AS (conflict.cell_of(longitude, latitude)) STORED,
-    ADD COLUMN where_prec smallint GENERATED ALWAYS AS (conflict.where_prec_of(native)) STORED;
+    ADD COLUMN where_prec smallint GENERATED ALWAYS AS (conflict.where_prec_of(native)) STORED,
+    ADD COLUMN exposure_code smallint GENERATED ALWAYS AS (conflict.exposure_code(event_type, geo_precision, native)) STORED;
 COMMENT ON COLUMN conflict.events.cell IS 'Route-exposure grid key: 0.05 degree cell (row * 10000 + column), see docs/risk-model.md';
 COMMENT ON COLUMN conflict.events.where_prec IS 'UCDP where_prec copied out of native (NULL for other sources)';
+COMMENT ON COLUMN conflict.events.exposure_code IS 'Route-exposure kernel code: type code * 100 + location code (conflict.exposure_code)';
 
--- Covering: a route's profile reads only this index (index-only scan), never the table.
+-- Covering: a route's profile reads only these indexes (index-only scans), never the table. The key is
+-- (cell, event_date): the route asks for each cell by equality, so the date window is one tight range per cell.
+-- The partial twin holds only the events whose location is uncertain, the only ones that can count beyond
+-- the buffer (up to buffer + 25 km): the wide ring around the route reads 1 row in 5 instead of all.
 CREATE INDEX events_cell_date_idx ON conflict.events (cell, event_date)
-    INCLUDE (id, longitude, latitude, fatalities, geo_precision, where_prec, event_type);
+    INCLUDE (id, longitude, latitude, fatalities, exposure_code);
+CREATE INDEX events_cell_date_uncertain_idx ON conflict.events (cell, event_date)
+    INCLUDE (id, longitude, latitude, fatalities, exposure_code)
+    WHERE geo_precision > 1 OR where_prec > 1;
 
 -- Alerts -------------------------------------------------------------------------------------------------------
 
