@@ -14,7 +14,7 @@ def source_id(conn: psycopg.Connection) -> int:
     ).fetchone()[0]
 
 
-def insert_event(conn: psycopg.Connection, source_id: int, **overrides: object) -> None:
+def insert_event(conn: psycopg.Connection, source_id: int | None = None, **overrides: object) -> None:
     row = {
         "source_id": source_id, "source_event_id": "E1", "event_date": "2026-04-25", "time_precision": 1,
         "event_type": "Battles", "sub_event_type": "Armed clash", "longitude": -8.0, "latitude": 12.65,
@@ -38,14 +38,44 @@ def test_negative_fatalities_are_refused(conn, source_id):
 
 
 def test_an_unknown_event_type_is_refused(conn, source_id):
-    with pytest.raises(errors.ForeignKeyViolation, match="event_type"):
+    with pytest.raises(errors.CheckViolation, match="events_event_type_pair"):
         insert_event(conn, source_id, event_type="Skirmish", sub_event_type="Armed clash")
 
 
 def test_a_sub_event_type_of_another_type_is_refused(conn, source_id):
     # "Attack" is a sub-event type of "Violence against civilians", not of "Battles".
-    with pytest.raises(errors.ForeignKeyViolation, match="event_type"):
+    with pytest.raises(errors.CheckViolation, match="events_event_type_pair"):
         insert_event(conn, source_id, event_type="Battles", sub_event_type="Attack")
+
+
+def test_the_pair_check_is_exactly_the_taxonomy_table(conn, source_id):
+    # The CHECK is generated from conflict.event_types: every pair of the table is accepted, a crossed pair is not.
+    pairs = conn.execute("SELECT event_type, sub_event_type FROM conflict.event_types ORDER BY 1, 2").fetchall()
+    for i, (event_type, sub_event_type) in enumerate(pairs):
+        insert_event(conn, source_id, source_event_id=f"P{i}", event_type=event_type, sub_event_type=sub_event_type)
+    assert conn.execute("SELECT count(*) FROM conflict.events").fetchone()[0] == len(pairs) == 25
+    with pytest.raises(errors.CheckViolation, match="events_event_type_pair"):
+        insert_event(conn, source_id, source_event_id="X", event_type="Riots", sub_event_type="Peaceful protest")
+
+
+@pytest.mark.parametrize("column", ["source_id", "actor1_id", "actor2_id", "ingest_run_id"])
+def test_references_are_checked_per_statement(conn, source_id, column):
+    # source_id, actor ids and the run id are foreign keys checked once per statement (set-based), not per row.
+    row = {"source_id": source_id + 999} if column == "source_id" else {column: 999999}
+    with pytest.raises(errors.ForeignKeyViolation, match=column.replace("1", "").replace("2", "").replace("_id", "")):
+        insert_event(conn, **row) if column == "source_id" else insert_event(conn, source_id, **row)
+    assert conn.execute("SELECT count(*) FROM conflict.events").fetchone()[0] == 0
+
+
+def test_referenced_rows_cannot_be_deleted(conn, source_id):
+    actor = conn.execute("INSERT INTO conflict.actors (name) VALUES ('JNIM') RETURNING id").fetchone()[0]
+    insert_event(conn, source_id, actor2_id=actor)
+    with pytest.raises(errors.ForeignKeyViolation, match="still referenced"):
+        conn.execute("DELETE FROM conflict.actors WHERE id = %s", (actor,))
+    with pytest.raises(errors.ForeignKeyViolation, match="still referenced"):
+        conn.execute("DELETE FROM conflict.sources WHERE id = %s", (source_id,))
+    conn.execute("DELETE FROM conflict.events")
+    conn.execute("DELETE FROM conflict.actors WHERE id = %s", (actor,))
 
 
 @pytest.mark.parametrize("field", ["geo_precision", "time_precision"])

@@ -159,7 +159,7 @@ COMMENT ON TABLE conflict.admin_areas IS 'Administrative boundaries: 0 country, 
 
 CREATE TABLE conflict.events (
     id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    source_id         bigint NOT NULL REFERENCES conflict.sources (id),
+    source_id         bigint NOT NULL,  -- → conflict.sources (id): checked per statement, see events_check_refs below
     source_event_id   text NOT NULL,
     event_date        date NOT NULL,
     event_date_end    date,
@@ -175,8 +175,8 @@ CREATE TABLE conflict.events (
     inter2            text,
     interaction       text,
     civilian_targeting boolean NOT NULL DEFAULT false,
-    actor1_id         bigint REFERENCES conflict.actors (id),
-    actor2_id         bigint REFERENCES conflict.actors (id),
+    actor1_id         bigint,  -- → conflict.actors (id), checked per statement
+    actor2_id         bigint,  -- → conflict.actors (id), checked per statement
     iso               smallint,
     country           text,
     region            text,
@@ -199,17 +199,111 @@ CREATE TABLE conflict.events (
     source_timestamp  bigint,
     native            jsonb NOT NULL DEFAULT '{}'::jsonb,
     raw               jsonb,
-    ingest_run_id     bigint REFERENCES conflict.ingest_runs (id),
+    ingest_run_id     bigint,  -- → conflict.ingest_runs (id), checked per statement
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
     UNIQUE (source_id, source_event_id),
-    FOREIGN KEY (event_type, sub_event_type) REFERENCES conflict.event_types (event_type, sub_event_type),
     CONSTRAINT events_date_range CHECK (event_date_end IS NULL OR event_date_end >= event_date),
     CONSTRAINT events_fatalities_order CHECK (
         (fatalities_low IS NULL OR fatalities_low <= fatalities)
         AND (fatalities_high IS NULL OR fatalities <= fatalities_high))
 );
 CREATE INDEX events_geom_gix ON conflict.events USING gist (geom);
+
+-- Integrity without per-row foreign-key triggers (bulk imports write 1 M rows; a row-level FK costs one
+-- SPI look-up per row and column: 4 of them were ~40 % of an import, docs/importers.md "Speed").
+--
+-- 1. The ACLED pair is a CHECK on the constant list of conflict.event_types, generated here from that table
+--    (one source of truth). A codebook change is a migration that inserts the pair and rebuilds this CHECK.
+DO $$
+BEGIN
+    EXECUTE (
+        SELECT format('ALTER TABLE conflict.events ADD CONSTRAINT events_event_type_pair CHECK ((event_type, sub_event_type) IN (%s))',
+                      string_agg(format('(%L, %L)', t.event_type, t.sub_event_type), ', ' ORDER BY t.event_type, t.sub_event_type))
+        FROM conflict.event_types t);
+END
+$$;
+COMMENT ON CONSTRAINT events_event_type_pair ON conflict.events IS
+    'ACLED event type / sub-event type pair: the rows of conflict.event_types when the constraint was built';
+
+-- 2. source_id, actor1_id, actor2_id and ingest_run_id are checked once per statement, set-based, over the
+--    statement's new rows (one anti-join per column instead of one look-up per row), and the referenced rows
+--    are locked FOR KEY SHARE as a foreign key would lock them. The referenced tables refuse to delete (or
+--    renumber) a row that events still point to. Errors are foreign_key_violation and name the reference.
+CREATE FUNCTION conflict.events_check_refs() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    missing bigint;
+BEGIN
+    WITH ids AS (SELECT DISTINCT source_id AS id FROM new_refs),
+         found AS (SELECT p.id FROM conflict.sources p WHERE p.id IN (SELECT id FROM ids) FOR KEY SHARE)
+    SELECT min(id) INTO missing FROM ids WHERE id NOT IN (SELECT id FROM found);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_source_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_source_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
+                  DETAIL = format('Key (source_id)=(%s) is not present in table "sources".', missing);
+    END IF;
+    WITH ids AS (SELECT DISTINCT a.id FROM new_refs n CROSS JOIN LATERAL (VALUES (n.actor1_id), (n.actor2_id)) AS a (id)
+                 WHERE a.id IS NOT NULL),
+         found AS (SELECT p.id FROM conflict.actors p WHERE p.id IN (SELECT id FROM ids) FOR KEY SHARE)
+    SELECT min(id) INTO missing FROM ids WHERE id NOT IN (SELECT id FROM found);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_actor_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_actor_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
+                  DETAIL = format('Key (actor1_id or actor2_id)=(%s) is not present in table "actors".', missing);
+    END IF;
+    WITH ids AS (SELECT DISTINCT ingest_run_id AS id FROM new_refs WHERE ingest_run_id IS NOT NULL),
+         found AS (SELECT p.id FROM conflict.ingest_runs p WHERE p.id IN (SELECT id FROM ids) FOR KEY SHARE)
+    SELECT min(id) INTO missing FROM ids WHERE id NOT IN (SELECT id FROM found);
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_ingest_run_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_ingest_run_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
+                  DETAIL = format('Key (ingest_run_id)=(%s) is not present in table "ingest_runs".', missing);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION conflict.events_check_refs() IS
+    'Statement-level foreign keys of conflict.events (source_id, actor1_id, actor2_id, ingest_run_id): set-based check and FOR KEY SHARE lock';
+CREATE TRIGGER events_check_refs_ins AFTER INSERT ON conflict.events
+    REFERENCING NEW TABLE AS new_refs FOR EACH STATEMENT EXECUTE FUNCTION conflict.events_check_refs();
+CREATE TRIGGER events_check_refs_upd AFTER UPDATE ON conflict.events
+    REFERENCING NEW TABLE AS new_refs FOR EACH STATEMENT EXECUTE FUNCTION conflict.events_check_refs();
+
+CREATE FUNCTION conflict.refuse_delete_referenced_by_events() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    used boolean;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.id = OLD.id THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'sources' THEN
+        used := EXISTS (SELECT 1 FROM conflict.events e WHERE e.source_id = OLD.id);
+    ELSIF TG_TABLE_NAME = 'actors' THEN
+        used := EXISTS (SELECT 1 FROM conflict.events e WHERE e.actor1_id = OLD.id)
+             OR EXISTS (SELECT 1 FROM conflict.events e WHERE e.actor2_id = OLD.id);
+    ELSE
+        used := EXISTS (SELECT 1 FROM conflict.events e WHERE e.ingest_run_id = OLD.id);
+    END IF;
+    IF used THEN
+        RAISE EXCEPTION 'update or delete on table "%" violates foreign key constraint "events_%_fkey" on table "events"',
+                        TG_TABLE_NAME, CASE TG_TABLE_NAME WHEN 'sources' THEN 'source_id' WHEN 'actors' THEN 'actor_id' ELSE 'ingest_run_id' END
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (id)=(%s) is still referenced from table "events".', OLD.id);
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION conflict.refuse_delete_referenced_by_events() IS
+    'The referenced side of the statement-level foreign keys of conflict.events (NO ACTION semantics)';
+CREATE TRIGGER sources_events_refs BEFORE DELETE OR UPDATE OF id ON conflict.sources
+    FOR EACH ROW EXECUTE FUNCTION conflict.refuse_delete_referenced_by_events();
+CREATE TRIGGER actors_events_refs BEFORE DELETE OR UPDATE OF id ON conflict.actors
+    FOR EACH ROW EXECUTE FUNCTION conflict.refuse_delete_referenced_by_events();
+CREATE TRIGGER ingest_runs_events_refs BEFORE DELETE OR UPDATE OF id ON conflict.ingest_runs
+    FOR EACH ROW EXECUTE FUNCTION conflict.refuse_delete_referenced_by_events();
+
 CREATE INDEX events_date_idx ON conflict.events (event_date);
 CREATE INDEX events_type_idx ON conflict.events (event_type);
 COMMENT ON TABLE conflict.events IS 'Geolocated conflict events, ACLED-compatible; (source, source_event_id) is unique';
