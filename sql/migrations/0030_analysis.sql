@@ -145,8 +145,10 @@ LANGUAGE sql STABLE PARALLEL SAFE SET jit = off AS $$
          AND ST_DWithin(s.geog, e.geog, r.radius_m)
     ), m AS MATERIALIZED (
         SELECT p.*, d.distance_m,
-               CASE WHEN d.distance_m >= 1 THEN
-                   degrees(ST_Azimuth(ST_ClosestPoint(p.site_geom, p.geom)::geography, p.geog)) END AS bearing_deg
+               CASE WHEN d.distance_m < 1 THEN NULL
+                    -- a point site is its own closest point (ST_ClosestPoint returns it unchanged): skip the copy
+                    WHEN ST_GeometryType(p.site_geom) = 'ST_Point' THEN degrees(ST_Azimuth(p.site_geog, p.geog))
+                    ELSE degrees(ST_Azimuth(ST_ClosestPoint(p.site_geom, p.geom)::geography, p.geog)) END AS bearing_deg
         FROM pairs p CROSS JOIN LATERAL (SELECT ST_Distance(p.site_geog, p.geog) AS distance_m) d
     )
     SELECT m.rule_id, m.site_id, m.id, m.distance_m, m.bearing_deg,
