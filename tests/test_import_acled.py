@@ -224,3 +224,60 @@ def test_dry_run_writes_nothing(cli, conn, tmp_path):
     bad = cli("import", "acled", "--dry-run", str(write(tmp_path / "b.csv", records)))
     assert bad.exit_code == 2 and "row 2, field 'latitude'" in bad.stderr
     assert counts(conn) == before
+
+
+def _norm_rows(conn, path: Path, *, fast: bool) -> tuple[bool | None, list[tuple]]:
+    """Stage ``path`` and normalise it (fast path with fallback, or detailed only); the rows of ingest_norm."""
+    from gis_core.ingest import acled, loader
+
+    class Rollback(Exception):
+        pass
+
+    out: dict[str, object] = {}
+    try:
+        with conn.transaction():
+            loader.stage_csv_file(conn, path, known=acled.KNOWN, required=acled.COLUMNS, what="an ACLED export",
+                                  progress=loader.NoProgress())
+            if fast:
+                out["fast"] = loader.normalise(conn, "ingest/acled_normalise")
+            else:
+                loader.run_script(conn, "ingest/acled_normalise")
+            cur = conn.execute("SELECT * FROM ingest_norm ORDER BY row_no")
+            names = [d.name for d in cur.description]
+            out["rows"] = [tuple(v for n, v in zip(names, r) if n != "row_no") for r in cur.fetchall()]
+            raise Rollback
+    except Rollback:
+        pass
+    return out.get("fast"), out["rows"]  # type: ignore[return-value]
+
+
+def test_fast_path_equals_detailed_path_on_a_valid_file(conn, tmp_path):
+    # Forms the casts do not take as they are go value by value to the detailed helpers: same typed rows.
+    records = rows()
+    records[0]["event_date"] = "7 March 2022"
+    records[1]["inter1"] = "3"
+    records[2]["latitude"] = " 14.15 "
+    records[3]["fatalities"] = "2" + " " * 15  # 16 characters: beyond the fast guard
+    records[4]["longitude"] = "-4.91e0"
+    path = write(tmp_path / "forms.csv", records)
+    fast_kept, fast = _norm_rows(conn, path, fast=True)
+    _, detailed = _norm_rows(conn, path, fast=False)
+    assert fast_kept is True
+    assert fast == detailed
+
+
+def test_one_bad_row_falls_back_to_the_detailed_path_with_identical_valid_rows(cli, conn, tmp_path):
+    records = rows()
+    bad = [dict(r) for r in records]
+    bad[2]["event_date"] = "2022-02-30"  # a cast error in the fast path
+    fast_kept, with_bad = _norm_rows(conn, write(tmp_path / "bad.csv", bad), fast=True)
+    assert fast_kept is False
+    _, without = _norm_rows(conn, write(tmp_path / "good.csv", records[:2] + records[3:]), fast=True)
+    valid = [r for r in with_bad if r[-1] is None]  # problems is the last column
+    assert len(valid) == 4 and valid == without
+    # and through the command: the same message as ever, then --quarantine loads the 4 others
+    result = cli("import", "acled", str(tmp_path / "bad.csv"))
+    assert result.exit_code == 2
+    assert "row 4, field 'event_date': got '2022-02-30'; expected a date as YYYY-MM-DD" in result.stderr
+    q = cli("import", "acled", "--quarantine", str(tmp_path / "bad.csv"))
+    assert q.exit_code == 0 and "inserted 4, updated 0, unchanged 0, deleted 0, rejected 1" in q.stdout

@@ -19,7 +19,8 @@ import hashlib
 import io
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -310,15 +311,17 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
                 run_script(conn, "ingest/delete_events", {"source_id": src_id, "run_id": run_id})
                 result.deleted, result.unchanged = conn.execute(queries.get("ingest/delete_counts")).fetchone()  # type: ignore[misc]
             else:
-                actor_links.link_actors(conn)
                 run_script(conn, "ingest/plan", {"source_id": src_id})
                 result.inserted, result.updated, result.unchanged = conn.execute(queries.get("ingest/plan_counts")).fetchone()  # type: ignore[misc]
+                if result.inserted or result.updated:  # an unchanged file writes nothing, not even actors
+                    actor_links.link_actors(conn)
                 if result.updated:
                     run_script(conn, "ingest/history_updates", {"run_id": run_id})
                     run_script(conn, "ingest/dedupe_unlink_updated")
                     run_script(conn, "ingest/update_events", {"run_id": run_id})
                 if result.inserted:
-                    run_script(conn, "ingest/insert_events", {"source_id": src_id, "run_id": run_id})
+                    with _indexes_built_after(conn, result.inserted):
+                        run_script(conn, "ingest/insert_events", {"source_id": src_id, "run_id": run_id})
                 if job.dedupe and (result.inserted or result.updated):
                     result.linked = dedupe.link_run(conn, run_id=run_id, source_id=src_id, radius_m=DEDUPE_RADIUS_M)
             result.seconds = time.perf_counter() - started
@@ -336,6 +339,36 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+BUILD_AFTER_MIN_ROWS = 50_000
+
+
+@contextmanager
+def _indexes_built_after(conn: psycopg.Connection, rows: int) -> Iterator[None]:
+    """First load of an empty events table: drop its secondary indexes, insert, build them again.
+
+    Building an index over the loaded rows is several times cheaper than maintaining it row by row
+    (docs/importers.md, "Speed"). Done only when conflict.events is empty, the load is large and the current
+    role owns the table (a writer role cannot, and need not: it keeps the incremental path). Constraint
+    indexes (primary key, unique key) stay. All inside the import's transaction: an error restores them.
+    """
+    owned = rows >= BUILD_AFTER_MIN_ROWS and conn.execute(
+        "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'conflict.events'::regclass").fetchone()[0]  # type: ignore[index]
+    if not owned:
+        yield
+        return
+    conn.execute("LOCK TABLE conflict.events IN ACCESS EXCLUSIVE MODE")
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM conflict.events)").fetchone()[0]:  # type: ignore[index]
+        yield
+        return
+    definitions = conn.execute(queries.get("ingest/events_secondary_indexes")).fetchall()
+    for name, _ in definitions:
+        conn.execute(sql.SQL("DROP INDEX conflict.{}").format(sql.Identifier(name)))
+    yield
+    conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for _, definition in definitions:
+        conn.execute(definition)
 
 
 # The detailed parse helpers and their fast twins (sql/migrations/0020): same result, or an error.
