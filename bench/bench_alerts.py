@@ -13,21 +13,16 @@ notification's arrival (the trigger inserts with ON CONFLICT DO NOTHING RETURNIN
 from __future__ import annotations
 
 import argparse
-import os
 import select
-import shutil
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import psycopg
 
+from bench.common import throwaway_cluster
 from bench.events_gen import generate
-from gis_core.db.cluster import Cluster
-from gis_core.db.migrate import migrate
 
 AS_OF = date(2026, 4, 26)
 OURS = "SELECT count(*), sum(length(message)) FROM conflict.match_alerts(%(ids)s::bigint[])"
@@ -62,12 +57,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--port", type=int, default=55472)
     args = ap.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="cgis-bench-alerts-"))
-    os.chmod(folder, 0o755)
-    cluster = Cluster(home=folder / "h", port=args.port, durable=False)
-    cluster.start()
-    try:
-        migrate(cluster.url())
+    with throwaway_cluster(args.port, "alerts") as cluster:
         with psycopg.connect(cluster.url(), autocommit=True) as conn:
             gen_s = generate(conn, args.events, AS_OF)   # no rules yet: the trigger returns at once
             rng = np.random.default_rng(7)
@@ -120,9 +110,6 @@ def main(argv: list[str]) -> int:
             lat_ms.sort()
             print(f"insert-to-notification latency over {len(lat_ms)} inserts: p50 {lat_ms[len(lat_ms) // 2]:.2f} ms, "
                   f"p95 {lat_ms[int(len(lat_ms) * 0.95) - 1]:.2f} ms")
-    finally:
-        cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -12,24 +12,17 @@ import os
 import shutil
 import statistics
 import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import psycopg
 
+from bench.common import scratch_folder
 from gis_core.db.cluster import Cluster
 from gis_core.db.migrate import migrate
 
 
-def scratch() -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="cgis-bench-"))
-    os.chmod(folder, 0o755)  # the server runs as 'postgres' when we are root
-    return folder
-
-
 def time_ours(port: int) -> tuple[float, float, float]:
-    folder = scratch()
+    folder = scratch_folder("cold")
     cluster = Cluster(home=folder / "h", port=port, durable=False)
     try:
         t0 = time.perf_counter()
@@ -46,7 +39,7 @@ def time_ours(port: int) -> tuple[float, float, float]:
 
 def time_bare(port: int) -> float:
     """initdb + pg_ctl start + CREATE EXTENSION postgis, as a person would type them."""
-    folder = scratch()
+    folder = scratch_folder("cold")
     cluster = Cluster(home=folder / "h", port=port, durable=False)  # for its paths and run-as-postgres plumbing only
     data, sock = cluster.data_dir, cluster.socket_dir
     try:

@@ -21,24 +21,19 @@ Route Bamako -> Ségou -> San -> Mopti -> Gao (~1,100 km of straight legs), 10 k
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import tempfile
 import time
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import psycopg
 import shapely
 from shapely.geometry import LineString
 
+from bench.common import throwaway_cluster
 from bench.events_gen import generate
 from gis_core.analysis import exposure, risk_model
 from gis_core.crs import GEOD
-from gis_core.db.cluster import Cluster
-from gis_core.db.migrate import migrate
 
 AS_OF = date(2026, 4, 26)
 VIA = [(-8.0029, 12.6392), (-6.2667, 13.4317), (-4.8969, 13.3030), (-4.1970, 14.4843), (-0.0437, 16.2666)]
@@ -82,12 +77,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--port", type=int, default=55471)
     ap.add_argument("--skip-geopandas", action="store_true")
     args = ap.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="cgis-bench-exp-"))
-    os.chmod(folder, 0o755)
-    cluster = Cluster(home=folder / "h", port=args.port, durable=False)
-    cluster.start()
-    try:
-        migrate(cluster.url())
+    with throwaway_cluster(args.port, "exposure") as cluster:
         with psycopg.connect(cluster.url(), autocommit=True) as conn:
             gen_s = generate(conn, args.events, AS_OF)
             t0 = time.perf_counter()
@@ -124,9 +114,6 @@ def main(argv: list[str]) -> int:
                 print(f"{'geopandas in memory only: buffer + sjoin (events preloaded)':62s} {mem_s * 1000:8.1f} ms {mem_s / ours_s:7.1f}x")
                 print(f"  (geopandas read {n_gp:,} events of the window; counts only, one UTM zone)")
             print(f"target < 100 ms: {'met' if ours_s < 0.1 else 'NOT met'}")
-    finally:
-        cluster.stop()
-        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
