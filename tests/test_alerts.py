@@ -10,7 +10,6 @@ import sys
 import time
 from datetime import date
 
-import psycopg
 import pytest
 from shapely.geometry import LineString, Point
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import numpy as np

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from gis_core.analysis import alerts as alerts_mod
 from gis_core.analysis import exposure, risk_model, routing
-from gis_core.cli.base import Group, err, import_group, open_db, out, root  # noqa: F401
+from gis_core.cli.base import Group, err, open_db, out, root
 from gis_core.errors import UsageError
 
 LEVEL_STYLE = {"low": "green", "moderate": "yellow", "high": "red", "extreme": "bold white on red"}
