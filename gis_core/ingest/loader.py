@@ -18,6 +18,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -36,6 +38,26 @@ from gis_core.ingest.validate import IngestFileError, IngestRejected, Problem, c
 
 CHUNK = 1 << 20
 DEDUPE_RADIUS_M = 10_000.0
+# CONFLICT_GIS_IMPORT_PROFILE=1: one line per step and per SQL statement on stderr (seconds, rows).
+PROFILE = os.environ.get("CONFLICT_GIS_IMPORT_PROFILE", "") not in ("", "0")
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """Time one step of an import (printed on stderr when CONFLICT_GIS_IMPORT_PROFILE is set)."""
+    if not PROFILE:
+        yield
+        return
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"[import profile] {time.perf_counter() - t0:8.3f} s  {label}", file=sys.stderr, flush=True)
+
+
+def _label(statement: str) -> str:
+    code = [line.strip() for line in statement.splitlines() if line.strip() and not line.strip().startswith("--")]
+    return " ".join(code)[:90]
 
 
 class Progress(Protocol):
@@ -104,7 +126,8 @@ def run_script(conn: psycopg.Connection, name: str, params: dict[str, Any] | Non
     text = queries.get(name)
     rowcount = 0
     for statement in _statements(text):
-        cur = conn.execute(statement, params if params and "%(" in statement else None)  # type: ignore[arg-type]
+        with step(f"{name}: {_label(statement)}"):
+            cur = conn.execute(statement, params if params and "%(" in statement else None)  # type: ignore[arg-type]
         rowcount = cur.rowcount
     return rowcount
 
@@ -136,11 +159,14 @@ def source_id(conn: psycopg.Connection, source: SourceInfo, file_name: str | Non
     return int(row[0])
 
 
+TEMP_BUFFERS = "2GB"  # a cap, allocated as used: the 1 M-row staging + normalised tables (~1.2 GB) stay in memory
+
+
 def _session_setup(conn: psycopg.Connection) -> None:
     """Larger temp buffers for the staging tables (only possible before the session's first temp table)."""
     try:
         with conn.transaction():
-            conn.execute("SET temp_buffers = '512MB'")
+            conn.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
     except psycopg.Error:
         pass
 
@@ -285,13 +311,18 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('conflict-gis import'), hashtext(%s))", (job.source.name,))
             src_id = source_id(conn, job.source)
             try:
-                sha = job.stage(conn, progress)
+                with step("stage (COPY into ingest_stg)"):
+                    sha = job.stage(conn, progress)
             finally:
                 progress.stop()
             result.fast_path = normalise(conn, job.normalise)
+            with step("ANALYZE ingest_norm"):  # a few ms: the later joins and aggregates are planned on real counts
+                conn.execute("ANALYZE ingest_norm")
             if not job.deletions:
-                conn.execute(queries.get("ingest/mark_duplicates"), {"id_field": job.id_field, "row_label": job.unit})
-            rejected = int(conn.execute(queries.get("ingest/rejected_count")).fetchone()[0])  # type: ignore[index]
+                with step("mark duplicate ids"):
+                    conn.execute(queries.get("ingest/mark_duplicates"), {"id_field": job.id_field, "row_label": job.unit})
+            with step("count refused rows"):
+                rejected = int(conn.execute(queries.get("ingest/rejected_count")).fetchone()[0])  # type: ignore[index]
             result.rejected = rejected
             if rejected:
                 result.problems = _first_problems(conn, file_name, job.unit)
@@ -312,7 +343,8 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
                 result.deleted, result.unchanged = conn.execute(queries.get("ingest/delete_counts")).fetchone()  # type: ignore[misc]
             else:
                 run_script(conn, "ingest/plan", {"source_id": src_id})
-                result.inserted, result.updated, result.unchanged = conn.execute(queries.get("ingest/plan_counts")).fetchone()  # type: ignore[misc]
+                with step("plan counts"):
+                    result.inserted, result.updated, result.unchanged = conn.execute(queries.get("ingest/plan_counts")).fetchone()  # type: ignore[misc]
                 if result.inserted or result.updated:  # an unchanged file writes nothing, not even actors
                     actor_links.link_actors(conn)
                 if result.updated:
@@ -323,9 +355,13 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
                     with _indexes_built_after(conn, result.inserted):
                         run_script(conn, "ingest/insert_events", {"source_id": src_id, "run_id": run_id})
                 if job.dedupe and (result.inserted or result.updated):
-                    result.linked = dedupe.link_run(conn, run_id=run_id, source_id=src_id, radius_m=DEDUPE_RADIUS_M)
+                    with step("dedupe links"):
+                        result.linked = dedupe.link_run(conn, run_id=run_id, source_id=src_id, radius_m=DEDUPE_RADIUS_M)
             result.seconds = time.perf_counter() - started
             _finish(conn, run_id, "ok", result, sha, None)
+        step_commit = time.perf_counter()
+        if PROFILE:
+            print(f"[import profile] {step_commit - started - result.seconds:8.3f} s  run record + commit", file=sys.stderr)
     except _DryRun:
         result.seconds = time.perf_counter() - started
         result.run_id = _record(conn, None, job, sha, "dry-run", result, options, None)
@@ -367,8 +403,9 @@ def _indexes_built_after(conn: psycopg.Connection, rows: int) -> Iterator[None]:
         conn.execute(sql.SQL("DROP INDEX conflict.{}").format(sql.Identifier(name)))
     yield
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
-    for _, definition in definitions:
-        conn.execute(definition)
+    for name, definition in definitions:
+        with step(f"build index {name}"):
+            conn.execute(definition)
 
 
 # The detailed parse helpers and their fast twins (sql/migrations/0020): same result, or an error.
@@ -399,8 +436,10 @@ def normalise(conn: psycopg.Connection, name: str) -> bool:
     try:
         with conn.transaction():  # a savepoint
             for statement in _statements(fast_variant(text)):
-                conn.execute(statement)
-            refused = conn.execute(queries.get("ingest/rejected_count")).fetchone()[0]  # type: ignore[index]
+                with step(f"{name} (fast): {_label(statement)}"):
+                    conn.execute(statement)
+            with step("count refused rows (fast path)"):
+                refused = conn.execute(queries.get("ingest/rejected_count")).fetchone()[0]  # type: ignore[index]
             if refused:
                 raise _SlowPath()
         return True

@@ -234,27 +234,36 @@ CREATE FUNCTION conflict.events_check_refs() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     missing bigint;
+    source_ids bigint[];
+    actor_ids bigint[];
+    run_ids bigint[];
 BEGIN
-    WITH ids AS (SELECT DISTINCT source_id AS id FROM new_refs),
-         found AS (SELECT p.id FROM conflict.sources p WHERE p.id IN (SELECT id FROM ids) FOR KEY SHARE)
-    SELECT min(id) INTO missing FROM ids WHERE id NOT IN (SELECT id FROM found);
+    -- One scan of the transition table (1 M rows on a bulk import): the distinct reference combinations are
+    -- few (one source, one run, a few hundred actors), so a hash aggregate reduces them first.
+    WITH combos AS (SELECT source_id, actor1_id, actor2_id, ingest_run_id FROM new_refs
+                    GROUP BY source_id, actor1_id, actor2_id, ingest_run_id)
+    SELECT array_agg(DISTINCT source_id),
+           (SELECT array_agg(DISTINCT a.id) FROM combos c CROSS JOIN LATERAL (VALUES (c.actor1_id), (c.actor2_id)) AS a (id)
+            WHERE a.id IS NOT NULL),
+           array_agg(DISTINCT ingest_run_id) FILTER (WHERE ingest_run_id IS NOT NULL)
+    INTO source_ids, actor_ids, run_ids
+    FROM combos;
+    WITH found AS (SELECT p.id FROM conflict.sources p WHERE p.id = ANY (source_ids) FOR KEY SHARE)
+    SELECT min(id) INTO missing FROM unnest(source_ids) AS ids (id) WHERE id NOT IN (SELECT id FROM found);
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_source_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_source_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
                   DETAIL = format('Key (source_id)=(%s) is not present in table "sources".', missing);
     END IF;
-    WITH ids AS (SELECT DISTINCT a.id FROM new_refs n CROSS JOIN LATERAL (VALUES (n.actor1_id), (n.actor2_id)) AS a (id)
-                 WHERE a.id IS NOT NULL),
-         found AS (SELECT p.id FROM conflict.actors p WHERE p.id IN (SELECT id FROM ids) FOR KEY SHARE)
-    SELECT min(id) INTO missing FROM ids WHERE id NOT IN (SELECT id FROM found);
+    WITH found AS (SELECT p.id FROM conflict.actors p WHERE p.id = ANY (actor_ids) FOR KEY SHARE)
+    SELECT min(id) INTO missing FROM unnest(actor_ids) AS ids (id) WHERE id NOT IN (SELECT id FROM found);
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_actor_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_actor_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
                   DETAIL = format('Key (actor1_id or actor2_id)=(%s) is not present in table "actors".', missing);
     END IF;
-    WITH ids AS (SELECT DISTINCT ingest_run_id AS id FROM new_refs WHERE ingest_run_id IS NOT NULL),
-         found AS (SELECT p.id FROM conflict.ingest_runs p WHERE p.id IN (SELECT id FROM ids) FOR KEY SHARE)
-    SELECT min(id) INTO missing FROM ids WHERE id NOT IN (SELECT id FROM found);
+    WITH found AS (SELECT p.id FROM conflict.ingest_runs p WHERE p.id = ANY (run_ids) FOR KEY SHARE)
+    SELECT min(id) INTO missing FROM unnest(run_ids) AS ids (id) WHERE id NOT IN (SELECT id FROM found);
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_ingest_run_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_ingest_run_id_fkey', TABLE = 'events', SCHEMA = 'conflict',

@@ -2,17 +2,24 @@
 -- → ingest_norm: the columns of conflict.events, typed, plus `problems` (NULL when the row is valid; otherwise
 -- text elements 'field<US>value<US>expected'). One pass over the staging table; nothing here can raise.
 CREATE TEMP TABLE ingest_norm ON COMMIT DROP AS
-SELECT p.*, et.disorder_type AS default_disorder_type, NULL::jsonb AS raw,
+-- The r_* texts (values as shipped) only build messages: the subquery passes them through untouched, they are trimmed
+-- only where a message needs them, and ingest_norm does not keep them (a narrower table).
+SELECT p.row_no, p.source_event_id, p.event_date, p.event_date_end, p.year, p.time_precision, p.disorder_type, p.event_type,
+       p.sub_event_type, p.actor1, p.assoc_actor_1, p.inter1_code, p.actor2, p.assoc_actor_2, p.inter2_code, p.interaction,
+       p.civilian_targeting, p.iso, p.country, p.region, p.admin1, p.admin2, p.admin3, p.location, p.longitude, p.latitude,
+       p.geo_precision, p.fatalities, p.fatalities_low, p.fatalities_high, p.reported_by, p.source_scale, p.notes, p.tags,
+       p.source_timestamp, p.native,
+       et.disorder_type AS default_disorder_type, NULL::jsonb AS raw,
        NULLIF(array_remove(ARRAY[
            CASE WHEN p.source_event_id IS NULL THEN concat_ws(E'\x1f', 'event_id_cnty', '', 'an ACLED event id (e.g. MLI12345)') END,
-           CASE WHEN p.event_date IS NULL THEN concat_ws(E'\x1f', 'event_date', coalesce(p.r_event_date, ''), 'a date as YYYY-MM-DD (or "15 January 2023")') END,
-           CASE WHEN p.event_date > current_date THEN concat_ws(E'\x1f', 'event_date', p.r_event_date, 'a date not in the future (today is ' || current_date || ')') END,
+           CASE WHEN p.event_date IS NULL THEN concat_ws(E'\x1f', 'event_date', coalesce(NULLIF(btrim(p.r_event_date_shipped), ''), ''), 'a date as YYYY-MM-DD (or "15 January 2023")') END,
+           CASE WHEN p.event_date > current_date THEN concat_ws(E'\x1f', 'event_date', NULLIF(btrim(p.r_event_date_shipped), ''), 'a date not in the future (today is ' || current_date || ')') END,
            CASE WHEN p.event_date IS NOT NULL AND p.year IS DISTINCT FROM extract(year FROM p.event_date)::int
-                THEN concat_ws(E'\x1f', 'year', coalesce(p.r_year, ''), 'the year of event_date (' || extract(year FROM p.event_date) || ')') END,
+                THEN concat_ws(E'\x1f', 'year', coalesce(NULLIF(btrim(p.r_year_shipped), ''), ''), 'the year of event_date (' || extract(year FROM p.event_date) || ')') END,
            CASE WHEN p.time_precision IS NULL OR p.time_precision NOT BETWEEN 1 AND 3
-                THEN concat_ws(E'\x1f', 'time_precision', coalesce(p.r_time_precision, ''), 'a time precision code 1, 2 or 3') END,
+                THEN concat_ws(E'\x1f', 'time_precision', coalesce(NULLIF(btrim(p.r_time_precision_shipped), ''), ''), 'a time precision code 1, 2 or 3') END,
            CASE WHEN p.geo_precision IS NULL OR p.geo_precision NOT BETWEEN 1 AND 3
-                THEN concat_ws(E'\x1f', 'geo_precision', coalesce(p.r_geo_precision, ''), 'a geo precision code 1, 2 or 3') END,
+                THEN concat_ws(E'\x1f', 'geo_precision', coalesce(NULLIF(btrim(p.r_geo_precision_shipped), ''), ''), 'a geo precision code 1, 2 or 3') END,
            CASE WHEN et.event_type IS NULL AND NOT EXISTS (SELECT 1 FROM conflict.event_types t WHERE t.event_type = p.event_type)
                 THEN concat_ws(E'\x1f', 'event_type', coalesce(p.event_type, ''), 'an ACLED event type (' ||
                      (SELECT string_agg(DISTINCT t.event_type, ', ') FROM conflict.event_types t) || ')')
@@ -21,27 +28,27 @@ SELECT p.*, et.disorder_type AS default_disorder_type, NULL::jsonb AS raw,
                      (SELECT string_agg(t.sub_event_type, ', ' ORDER BY t.sub_event_type) FROM conflict.event_types t WHERE t.event_type = p.event_type) || ')' ||
                      coalesce('; ''' || p.sub_event_type || ''' is a sub-event type of ''' ||
                               (SELECT min(t.event_type) FROM conflict.event_types t WHERE t.sub_event_type = p.sub_event_type) || '''', '')) END,
-           CASE WHEN p.r_disorder_type IS NOT NULL AND p.disorder_type NOT IN ('Political violence', 'Demonstrations', 'Strategic developments', 'Political violence; Demonstrations')
-                THEN concat_ws(E'\x1f', 'disorder_type', p.r_disorder_type, 'Political violence, Demonstrations, Strategic developments or "Political violence; Demonstrations"') END,
-           CASE WHEN p.r_inter1 IS NOT NULL AND p.inter1_code IS NULL THEN concat_ws(E'\x1f', 'inter1', p.r_inter1, 'an ACLED inter code 0-8 or its label (State forces, Rebel group, Political militia, Identity militia, Rioters, Protesters, Civilians, External/Other forces)') END,
-           CASE WHEN p.r_inter2 IS NOT NULL AND p.inter2_code IS NULL THEN concat_ws(E'\x1f', 'inter2', p.r_inter2, 'an ACLED inter code 0-8 or its label (State forces, Rebel group, Political militia, Identity militia, Rioters, Protesters, Civilians, External/Other forces)') END,
-           CASE WHEN p.latitude IS NULL THEN concat_ws(E'\x1f', 'latitude', coalesce(p.r_latitude, ''), 'a latitude in decimal degrees') 
-                WHEN p.latitude NOT BETWEEN -90 AND 90 THEN concat_ws(E'\x1f', 'latitude', p.r_latitude, 'a latitude between -90 and 90') END,
-           CASE WHEN p.longitude IS NULL THEN concat_ws(E'\x1f', 'longitude', coalesce(p.r_longitude, ''), 'a longitude in decimal degrees')
-                WHEN p.longitude NOT BETWEEN -180 AND 180 THEN concat_ws(E'\x1f', 'longitude', p.r_longitude, 'a longitude between -180 and 180') END,
+           CASE WHEN p.disorder_type NOT IN ('Political violence', 'Demonstrations', 'Strategic developments', 'Political violence; Demonstrations') AND NULLIF(btrim(p.r_disorder_type_shipped), '') IS NOT NULL
+                THEN concat_ws(E'\x1f', 'disorder_type', NULLIF(btrim(p.r_disorder_type_shipped), ''), 'Political violence, Demonstrations, Strategic developments or "Political violence; Demonstrations"') END,
+           CASE WHEN p.inter1_code IS NULL AND NULLIF(btrim(p.r_inter1_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'inter1', NULLIF(btrim(p.r_inter1_shipped), ''), 'an ACLED inter code 0-8 or its label (State forces, Rebel group, Political militia, Identity militia, Rioters, Protesters, Civilians, External/Other forces)') END,
+           CASE WHEN p.inter2_code IS NULL AND NULLIF(btrim(p.r_inter2_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'inter2', NULLIF(btrim(p.r_inter2_shipped), ''), 'an ACLED inter code 0-8 or its label (State forces, Rebel group, Political militia, Identity militia, Rioters, Protesters, Civilians, External/Other forces)') END,
+           CASE WHEN p.latitude IS NULL THEN concat_ws(E'\x1f', 'latitude', coalesce(NULLIF(btrim(p.r_latitude_shipped), ''), ''), 'a latitude in decimal degrees') 
+                WHEN p.latitude NOT BETWEEN -90 AND 90 THEN concat_ws(E'\x1f', 'latitude', NULLIF(btrim(p.r_latitude_shipped), ''), 'a latitude between -90 and 90') END,
+           CASE WHEN p.longitude IS NULL THEN concat_ws(E'\x1f', 'longitude', coalesce(NULLIF(btrim(p.r_longitude_shipped), ''), ''), 'a longitude in decimal degrees')
+                WHEN p.longitude NOT BETWEEN -180 AND 180 THEN concat_ws(E'\x1f', 'longitude', NULLIF(btrim(p.r_longitude_shipped), ''), 'a longitude between -180 and 180') END,
            CASE WHEN p.latitude = 0 AND p.longitude = 0
                 THEN concat_ws(E'\x1f', 'latitude/longitude', '0, 0', 'a real location ((0, 0) is a missing-coordinates placeholder)') END,
            CASE WHEN b.name_lower IS NOT NULL AND p.latitude BETWEEN -90 AND 90 AND p.longitude BETWEEN -90 AND 90
                  AND NOT (p.longitude BETWEEN b.lon_min AND b.lon_max AND p.latitude BETWEEN b.lat_min AND b.lat_max)
                  AND (p.latitude BETWEEN b.lon_min AND b.lon_max AND p.longitude BETWEEN b.lat_min AND b.lat_max)
                  AND (a0.geom IS NULL OR ST_Intersects(a0.geom, ST_SetSRID(ST_MakePoint(p.latitude, p.longitude), 4326)))
-                THEN concat_ws(E'\x1f', 'latitude/longitude', p.r_latitude || ', ' || p.r_longitude,
+                THEN concat_ws(E'\x1f', 'latitude/longitude', NULLIF(btrim(p.r_latitude_shipped), '') || ', ' || NULLIF(btrim(p.r_longitude_shipped), ''),
                      'a point in ' || p.country || ': latitude and longitude look swapped (the point is outside ' || p.country ||
                      ', and inside it with the two exchanged)') END,
-           CASE WHEN p.fatalities IS NULL THEN concat_ws(E'\x1f', 'fatalities', coalesce(p.r_fatalities, ''), 'a whole number of deaths (0 or more)')
-                WHEN p.fatalities < 0 THEN concat_ws(E'\x1f', 'fatalities', p.r_fatalities, 'a number of deaths of 0 or more') END,
-           CASE WHEN p.r_iso IS NOT NULL AND (p.iso IS NULL OR p.iso NOT BETWEEN 0 AND 999) THEN concat_ws(E'\x1f', 'iso', p.r_iso, 'an ISO 3166 numeric country code') END,
-           CASE WHEN p.r_timestamp IS NOT NULL AND p.source_timestamp IS NULL THEN concat_ws(E'\x1f', 'timestamp', p.r_timestamp, 'a Unix timestamp (whole seconds)') END
+           CASE WHEN p.fatalities IS NULL THEN concat_ws(E'\x1f', 'fatalities', coalesce(NULLIF(btrim(p.r_fatalities_shipped), ''), ''), 'a whole number of deaths (0 or more)')
+                WHEN p.fatalities < 0 THEN concat_ws(E'\x1f', 'fatalities', NULLIF(btrim(p.r_fatalities_shipped), ''), 'a number of deaths of 0 or more') END,
+           CASE WHEN (p.iso IS NULL OR p.iso NOT BETWEEN 0 AND 999) AND NULLIF(btrim(p.r_iso_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'iso', NULLIF(btrim(p.r_iso_shipped), ''), 'an ISO 3166 numeric country code') END,
+           CASE WHEN p.source_timestamp IS NULL AND NULLIF(btrim(p.r_timestamp_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'timestamp', NULLIF(btrim(p.r_timestamp_shipped), ''), 'a Unix timestamp (whole seconds)') END
        ], NULL), '{}') AS problems
 FROM (
     SELECT s.row_no,
@@ -81,18 +88,18 @@ FROM (
            conflict.ingest_int(s."timestamp") AS source_timestamp,
            CASE WHEN s.data_id IS NULL AND s.iso3 IS NULL AND s.event_id_no_cnty IS NULL THEN '{}'::jsonb
                 ELSE jsonb_strip_nulls(jsonb_build_object('data_id', s.data_id, 'iso3', s.iso3, 'event_id_no_cnty', s.event_id_no_cnty)) END AS native,
-           NULLIF(btrim(s.event_date), '') AS r_event_date,
-           NULLIF(btrim(s.year), '') AS r_year,
-           NULLIF(btrim(s.time_precision), '') AS r_time_precision,
-           NULLIF(btrim(s.geo_precision), '') AS r_geo_precision,
-           NULLIF(btrim(s.disorder_type), '') AS r_disorder_type,
-           NULLIF(btrim(s.inter1), '') AS r_inter1,
-           NULLIF(btrim(s.inter2), '') AS r_inter2,
-           NULLIF(btrim(s.latitude), '') AS r_latitude,
-           NULLIF(btrim(s.longitude), '') AS r_longitude,
-           NULLIF(btrim(s.fatalities), '') AS r_fatalities,
-           NULLIF(btrim(s.iso), '') AS r_iso,
-           NULLIF(btrim(s."timestamp"), '') AS r_timestamp
+           s.event_date AS r_event_date_shipped,
+           s.year AS r_year_shipped,
+           s.time_precision AS r_time_precision_shipped,
+           s.geo_precision AS r_geo_precision_shipped,
+           s.disorder_type AS r_disorder_type_shipped,
+           s.inter1 AS r_inter1_shipped,
+           s.inter2 AS r_inter2_shipped,
+           s.latitude AS r_latitude_shipped,
+           s.longitude AS r_longitude_shipped,
+           s.fatalities AS r_fatalities_shipped,
+           s.iso AS r_iso_shipped,
+           s."timestamp" AS r_timestamp_shipped
     FROM ingest_stg s
     OFFSET 0
 ) AS p

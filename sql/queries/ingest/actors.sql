@@ -1,12 +1,11 @@
 -- Actors named by the valid rows → conflict.actors / actor_aliases (merged by normalised name), and a map
--- raw name → actor id for linking events (ingest_actor_map). Distinct names first: norm_name runs once per name.
+-- raw name → actor id for linking events (ingest_actor_map). Distinct names first (one scan, hashed): norm_name runs once per name.
 CREATE TEMP TABLE ingest_actor_map ON COMMIT DROP AS
 SELECT d.name, conflict.norm_name(d.name) AS name_norm, d.inter_code, NULL::bigint AS actor_id
-FROM (SELECT name, min(inter_code) AS inter_code
-      FROM (SELECT actor1 AS name, inter1_code AS inter_code FROM ingest_norm WHERE problems IS NULL AND actor1 IS NOT NULL
-            UNION ALL
-            SELECT actor2, inter2_code FROM ingest_norm WHERE problems IS NULL AND actor2 IS NOT NULL) AS a
-      GROUP BY name) AS d;
+FROM (SELECT a.name, min(a.inter_code) AS inter_code
+      FROM ingest_norm n CROSS JOIN LATERAL (VALUES (n.actor1, n.inter1_code), (n.actor2, n.inter2_code)) AS a (name, inter_code)
+      WHERE n.problems IS NULL AND a.name IS NOT NULL
+      GROUP BY a.name) AS d;
 
 DELETE FROM ingest_actor_map WHERE name_norm = '';
 
