@@ -122,3 +122,23 @@ def test_dedupe_links_twin_acled_ucdp_pair_and_not_a_far_one(cli, conn, tmp_path
                                JOIN conflict.events e ON e.id = c.event_id
                                WHERE e.source_event_id IN ('TST0001', '431002')""").fetchone()[0]
     assert clusters == 1
+
+
+def test_dedupe_clusters_are_connected_components(cli, conn, tmp_path):
+    # Two ACLED events (same source: never linked to each other) ~1 km apart both twin UCDP 431002: a chain
+    # TST0001 – 431002 – TST0201. The three are one cluster, shown once in layers.events_dedup.
+    records = acled_rows()
+    near = {**records[0], "event_id_cnty": "TST0201", "latitude": f"{float(records[0]['latitude']) + 0.01:.4f}"}
+    assert cli("import", "acled", str(write(tmp_path / "a.csv", [records[0], near]))).exit_code == 0
+    assert cli("import", "ucdp", str(UCDP)).exit_code == 0
+    links = conn.execute("""SELECT a.source_event_id, b.source_event_id FROM conflict.event_links l
+                            JOIN conflict.events a ON a.id = l.event_id JOIN conflict.events b ON b.id = l.twin_id
+                            ORDER BY 1""").fetchall()
+    assert links == [("TST0001", "431002"), ("TST0201", "431002")]
+    clusters = conn.execute("""SELECT e.source_event_id, c.cluster_id, min(e.id) OVER () FROM conflict.event_clusters c
+                               JOIN conflict.events e ON e.id = c.event_id
+                               WHERE e.source_event_id IN ('TST0001', 'TST0201', '431002')""").fetchall()
+    assert len(clusters) == 3 and {c for _, c, _ in clusters} == {clusters[0][2]}
+    shown = conn.execute("""SELECT count(*) FROM layers.events_dedup
+                            WHERE source_event_id IN ('TST0001', 'TST0201', '431002')""").fetchone()[0]
+    assert shown == 1

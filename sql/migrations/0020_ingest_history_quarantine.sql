@@ -78,12 +78,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
 $$;
 COMMENT ON FUNCTION conflict.actor_key(text) IS 'A coarse key for comparing actor names across publishers (dedupe): state <country>, civilians, the acronym before a colon, or the normalised name';
 
+-- A cluster is a connected component of the links (a chain A–B–C is one cluster even when A and C are not linked):
+-- the closure is computed over the linked events only (few), every other event is its own cluster.
 CREATE VIEW conflict.event_clusters AS
-SELECT e.id AS event_id,
-       LEAST(e.id, COALESCE((SELECT min(l.event_id) FROM conflict.event_links l WHERE l.twin_id = e.id), e.id),
-                   COALESCE((SELECT min(l.twin_id) FROM conflict.event_links l WHERE l.event_id = e.id), e.id)) AS cluster_id
-FROM conflict.events e;
-COMMENT ON VIEW conflict.event_clusters IS 'cluster_id = the smallest id among an event and its linked twins (the event itself when it has none)';
+WITH RECURSIVE edges (a, b) AS (
+    SELECT event_id, twin_id FROM conflict.event_links
+    UNION ALL
+    SELECT twin_id, event_id FROM conflict.event_links
+), reach (event_id, member) AS (
+    SELECT a, b FROM edges
+    UNION
+    SELECT r.event_id, e.b FROM reach r JOIN edges e ON e.a = r.member
+), linked AS (
+    SELECT event_id, min(member) AS cluster_id FROM reach GROUP BY event_id
+)
+SELECT e.id AS event_id, LEAST(e.id, coalesce(l.cluster_id, e.id)) AS cluster_id
+FROM conflict.events e LEFT JOIN linked l ON l.event_id = e.id;
+COMMENT ON VIEW conflict.event_clusters IS 'cluster_id = the smallest event id of the connected component of event_links the event belongs to (the event itself when it has no twin)';
 
 CREATE VIEW layers.events_dedup AS
 SELECT v.*, c.cluster_id,
