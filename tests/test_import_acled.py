@@ -281,3 +281,47 @@ def test_one_bad_row_falls_back_to_the_detailed_path_with_identical_valid_rows(c
     assert "row 4, field 'event_date': got '2022-02-30'; expected a date as YYYY-MM-DD" in result.stderr
     q = cli("import", "acled", "--quarantine", str(tmp_path / "bad.csv"))
     assert q.exit_code == 0 and "inserted 4, updated 0, unchanged 0, deleted 0, rejected 1" in q.stdout
+
+
+def _events_indexes(conn) -> list[tuple]:
+    return conn.execute("""SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique, coalesce(k.conname, '')
+                           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                           LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid
+                           WHERE i.indrelid = 'conflict.events'::regclass ORDER BY 1""").fetchall()
+
+
+def test_first_load_builds_indexes_and_unique_key_after_and_restores_them_on_error(db_url, tmp_path, monkeypatch):
+    # The first load of an empty table drops the secondary indexes and the (source_id, source_event_id) unique key,
+    # inserts, and builds them again: the same definitions afterwards, and an error in between restores them.
+    import psycopg
+
+    from gis_core.ingest import acled, loader
+
+    monkeypatch.setattr(loader, "BUILD_AFTER_MIN_ROWS", 1)
+    path = write(tmp_path / "a.csv", rows())
+    with psycopg.connect(db_url) as conn:
+        before = _events_indexes(conn)
+        conn.commit()
+        assert any(r[3].endswith("source_event_id_key") for r in before)
+
+        def boom(*args, **kwargs):
+            raise RuntimeError("error after the insert")
+
+        monkeypatch.setattr(loader.dedupe, "link_run", boom)
+        with pytest.raises(RuntimeError):
+            acled.import_file(conn, path)
+        assert _events_indexes(conn) == before
+        assert conn.execute("SELECT count(*) FROM conflict.events").fetchone()[0] == 0
+        conn.commit()
+        monkeypatch.undo()
+        monkeypatch.setattr(loader, "BUILD_AFTER_MIN_ROWS", 1)
+        first = acled.import_file(conn, path)
+        assert first.inserted == 5 and _events_indexes(conn) == before
+        again = acled.import_file(conn, path)
+        assert (again.inserted, again.unchanged) == (0, 5)
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            with conn.transaction():
+                conn.execute("""INSERT INTO conflict.events (source_id, source_event_id, event_date, time_precision, event_type,
+                                    sub_event_type, longitude, latitude, geo_precision)
+                                SELECT source_id, source_event_id, event_date, time_precision, event_type, sub_event_type,
+                                       longitude, latitude, geo_precision FROM conflict.events LIMIT 1""")

@@ -401,8 +401,20 @@ def _indexes_built_after(conn: psycopg.Connection, rows: int) -> Iterator[None]:
     definitions = conn.execute(queries.get("ingest/events_secondary_indexes")).fetchall()
     for name, _ in definitions:
         conn.execute(sql.SQL("DROP INDEX conflict.{}").format(sql.Identifier(name)))
+    # The unique key (source_id, source_event_id) too: nothing references it, the table is empty and locked, and the
+    # file's ids were checked unique (mark_duplicates), so adding it back cannot fail on this load's rows.
+    # (The primary key stays: event_links and alerts reference it.)
+    uniques = conn.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = 'conflict.events'::regclass AND contype = 'u' ORDER BY conname").fetchall()
+    for name, _ in uniques:
+        conn.execute(sql.SQL("ALTER TABLE conflict.events DROP CONSTRAINT {}").format(sql.Identifier(name)))
     yield
     conn.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for name, definition in uniques:
+        with step(f"build unique key {name}"):
+            conn.execute(sql.SQL("ALTER TABLE conflict.events ADD CONSTRAINT {} ").format(sql.Identifier(name))
+                         + sql.SQL(definition))
     for name, definition in definitions:
         with step(f"build index {name}"):
             conn.execute(definition)
