@@ -53,8 +53,8 @@ ACTORS = [
 ADMIN1 = ["Bamako", "Gao", "Kayes", "Kidal", "Koulikoro", "Menaka", "Mopti", "Segou", "Sikasso", "Timbuktu"]
 
 
-def generate(path: Path, rows: int, seed: int = 7) -> None:
-    """Write an ACLED-format CSV of synthetic Mali events (streamed, ~370 bytes a row)."""
+def generate(path: Path, rows: int, seed: int = 7, id_offset: int = 0) -> None:
+    """Write an ACLED-format CSV of synthetic Mali events (streamed, ~370 bytes a row); ids from id_offset + 1."""
     rnd = random.Random(seed)
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(HEADER + "\n")
@@ -69,7 +69,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             lon = -12.0 + rnd.random() * 16.0
             admin1 = ADMIN1[i % len(ADMIN1)]
             buf.append(
-                f"MLI{i + 1:07d},{year}-{month:02d}-{day:02d},{year},{1 + i % 3},{disorder},{etype},{sub},{a1},,{i1},"
+                f"MLI{id_offset + i + 1:07d},{year}-{month:02d}-{day:02d},{year},{1 + i % 3},{disorder},{etype},{sub},{a1},,{i1},"
                 f"{a2},,{i2},{i1}-{i2},,466,Western Africa,Mali,{admin1},{admin1} cercle,,Place {i % 5000},"
                 f"{lat:.4f},{lon:.4f},{1 + i % 3},Synthetic newspaper; Local partner,National-Regional,"
                 f"\"SYNTHETIC benchmark row {i}, not ACLED data; clash near \"\"Place {i % 5000}\"\".\",{rnd.randrange(0, 12)},,"
@@ -96,7 +96,8 @@ def fresh_db(admin_url: str, name: str) -> str:
     return url
 
 
-def time_ours(admin_url: str, path: Path) -> tuple[float, float, str]:
+def time_ours(admin_url: str, path: Path, more: Path | None = None) -> tuple[float, float, str, float | None]:
+    """First import into an empty database, the same file again, then (``more``) a file of new ids into the filled table."""
     from gis_core.ingest import acled
 
     url = fresh_db(admin_url, "b_ours")
@@ -110,7 +111,14 @@ def time_ours(admin_url: str, path: Path) -> tuple[float, float, str]:
         again = acled.import_file(conn, path)
         t3 = time.perf_counter()
     assert again.unchanged == first.inserted, (first, again)
-    return t1 - t0, t3 - t2, first.summary()
+    incremental = None
+    if more is not None:
+        with psycopg.connect(url) as conn:
+            t4 = time.perf_counter()
+            added = acled.import_file(conn, more)
+            incremental = time.perf_counter() - t4
+        assert added.inserted > 0 and added.unchanged == 0, added
+    return t1 - t0, t3 - t2, first.summary(), incremental
 
 
 def time_ogr(admin_url: str, path: Path) -> float:
@@ -163,6 +171,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=55471)
     parser.add_argument("--skip", default="", help="comma-separated peers to skip: ogr2ogr,geopandas,bare")
+    parser.add_argument("--incremental", type=int, default=0,
+                        help="also import a file of this many new events into ours' filled table (incremental path)")
     args = parser.parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     folder = Path(tempfile.mkdtemp(prefix="cgis-bench-acled-"))
@@ -179,9 +189,16 @@ def main(argv: list[str]) -> int:
         results: dict[str, float] = {}
         if "bare" not in skip:
             results["bare COPY + GiST (no validation)"] = time_bare(admin, path)
-        first, again, summary = time_ours(admin, path)
+        more = None
+        if args.incremental:
+            more = folder / f"acled_more_{args.incremental}.csv"
+            generate(more, args.incremental, seed=11, id_offset=args.rows)
+        first, again, summary, incremental = time_ours(admin, path, more)
         results["conflict-gis import acled"] = first
         results["conflict-gis re-import (unchanged)"] = again
+        if incremental is not None:
+            print(f"  ours, {args.incremental} new events into the table of {args.rows}: {incremental:.2f} s "
+                  f"({args.incremental / incremental:.0f} rows/s; indexes maintained row by row)", flush=True)
         print(f"  ours: {summary}", flush=True)
         if "ogr2ogr" not in skip:
             results["ogr2ogr (PG_USE_COPY)"] = time_ogr(admin, path)
