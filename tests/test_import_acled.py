@@ -286,7 +286,7 @@ def test_one_bad_row_falls_back_to_the_detailed_path_with_identical_valid_rows(c
 def _events_indexes(conn) -> list[tuple]:
     return conn.execute("""SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisunique, coalesce(k.conname, '')
                            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-                           LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid
+                           LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
                            WHERE i.indrelid = 'conflict.events'::regclass ORDER BY 1""").fetchall()
 
 
