@@ -316,13 +316,20 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
             finally:
                 progress.stop()
             result.fast_path = normalise(conn, job.normalise)
-            with step("ANALYZE ingest_norm"):  # a few ms: the later joins and aggregates are planned on real counts
+            with step("ANALYZE ingest_norm"):  # the later joins and aggregates are planned on real counts
+                conn.execute("SET LOCAL default_statistics_target = 10")  # a 3 000-row sample is plenty for counts
                 conn.execute("ANALYZE ingest_norm")
+                conn.execute("RESET default_statistics_target")
+            duplicates = 0
             if not job.deletions:
                 with step("mark duplicate ids"):
-                    conn.execute(queries.get("ingest/mark_duplicates"), {"id_field": job.id_field, "row_label": job.unit})
-            with step("count refused rows"):
-                rejected = int(conn.execute(queries.get("ingest/rejected_count")).fetchone()[0])  # type: ignore[index]
+                    duplicates = conn.execute(queries.get("ingest/mark_duplicates"),
+                                              {"id_field": job.id_field, "row_label": job.unit}).rowcount
+            if result.fast_path:  # the fast path was kept only because it refused no row: the duplicates are all
+                rejected = duplicates
+            else:
+                with step("count refused rows"):
+                    rejected = int(conn.execute(queries.get("ingest/rejected_count")).fetchone()[0])  # type: ignore[index]
             result.rejected = rejected
             if rejected:
                 result.problems = _first_problems(conn, file_name, job.unit)
