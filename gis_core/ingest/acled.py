@@ -75,7 +75,7 @@ def import_file(conn: psycopg.Connection, path: str | Path, *, quarantine: bool 
                                                     what="ACLED's deleted-events list", progress=p)[0])
     else:
         job = Job(path=path, format="acled", source=SOURCE, quarantine=quarantine, dry_run=dry_run,
-                  normalise="ingest/acled_normalise",
+                  normalise="ingest/acled_normalise", raw_key="event_id_cnty",
                   stage=lambda c, p: stage_csv_file(c, path, known=KNOWN, required=required_columns(header),
                                                     what="an ACLED export", progress=p)[0])
     return execute(conn, job, progress)

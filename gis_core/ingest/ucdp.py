@@ -41,7 +41,7 @@ def import_file(conn: psycopg.Connection, path: str | Path, *, quarantine: bool 
     if not path.is_file():
         raise IngestFileError(str(path), None, None, str(path), "an existing UCDP GED CSV file")
     job = Job(path=path, format="ucdp", source=SOURCE, id_field="id", quarantine=quarantine, dry_run=dry_run,
-              normalise="ingest/ucdp_normalise",
+              normalise="ingest/ucdp_normalise", raw_key="id",
               stage=lambda c, p: stage_csv_file(c, path, known=COLUMNS, required=REQUIRED, what="a UCDP GED CSV",
                                                 progress=p)[0])
     return execute(conn, job, progress)

@@ -4,7 +4,10 @@
 -- table for the "latitude and longitude look swapped" check, and inlinable parse helpers used by the
 -- set-based validation in sql/queries/ingest/*.sql.
 
-ALTER TABLE conflict.events ADD COLUMN content_hash uuid;
+ALTER TABLE conflict.events ADD COLUMN content_hash uuid, ADD COLUMN raw_hash uuid;
+COMMENT ON COLUMN conflict.events.raw_hash IS
+    'md5 of the row as shipped (CSV: header line + the record''s bytes): a re-import of the same bytes skips the row '
+    '(unchanged) without normalising it again; NULL when not imported from CSV';
 COMMENT ON COLUMN conflict.events.content_hash IS
     'md5 of the normalised row as imported: a re-import with the same hash (and no newer timestamp) is "unchanged"';
 CREATE INDEX events_run_idx ON conflict.events (ingest_run_id);

@@ -8,7 +8,7 @@ SELECT p.row_no, p.source_event_id, p.event_date, p.event_date_end, p.year, p.ti
        p.sub_event_type, p.actor1, p.assoc_actor_1, p.inter1_code, p.actor2, p.assoc_actor_2, p.inter2_code, p.interaction,
        p.civilian_targeting, p.iso, p.country, p.region, p.admin1, p.admin2, p.admin3, p.location, p.longitude, p.latitude,
        p.geo_precision, p.fatalities, p.fatalities_low, p.fatalities_high, p.reported_by, p.source_scale, p.notes, p.tags,
-       p.source_timestamp, p.native,
+       p.source_timestamp, p.native, p.raw_hash,
        et.disorder_type AS default_disorder_type, NULL::jsonb AS raw,
        NULLIF(array_remove(ARRAY[
            CASE WHEN p.source_event_id IS NULL THEN concat_ws(E'\x1f', 'event_id_cnty', '', 'an ACLED event id (e.g. MLI12345)') END,
@@ -88,6 +88,7 @@ FROM (
            conflict.ingest_int(s."timestamp") AS source_timestamp,
            CASE WHEN s.data_id IS NULL AND s.iso3 IS NULL AND s.event_id_no_cnty IS NULL THEN '{}'::jsonb
                 ELSE jsonb_strip_nulls(jsonb_build_object('data_id', s.data_id, 'iso3', s.iso3, 'event_id_no_cnty', s.event_id_no_cnty)) END AS native,
+           s.ingest_raw_hash AS raw_hash,
            s.event_date AS r_event_date_shipped,
            s.year AS r_year_shipped,
            s.time_precision AS r_time_precision_shipped,

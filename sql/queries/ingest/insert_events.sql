@@ -6,7 +6,7 @@ INSERT INTO conflict.events (
     actor1, assoc_actor_1, inter1, actor2, assoc_actor_2, inter2, interaction, civilian_targeting, actor1_id, actor2_id,
     iso, country, region, admin1, admin2, admin3, location, longitude, latitude, geo_precision,
     fatalities, fatalities_low, fatalities_high, reported_by, source_scale, notes, tags,
-    source_timestamp, native, raw, content_hash, ingest_run_id)
+    source_timestamp, native, raw, content_hash, raw_hash, ingest_run_id)
 SELECT %(source_id)s, n.source_event_id, n.event_date, n.event_date_end, n.time_precision,
        coalesce(n.disorder_type, n.default_disorder_type), n.event_type, n.sub_event_type,
        n.actor1, n.assoc_actor_1, conflict.acled_inter_label(n.inter1_code),
@@ -14,7 +14,7 @@ SELECT %(source_id)s, n.source_event_id, n.event_date, n.event_date_end, n.time_
        m1.actor_id, m2.actor_id,
        n.iso::smallint, n.country, n.region, n.admin1, n.admin2, n.admin3, n.location, n.longitude, n.latitude, n.geo_precision,
        n.fatalities, n.fatalities_low, n.fatalities_high, n.reported_by, n.source_scale, n.notes, n.tags,
-       n.source_timestamp, n.native, n.raw, pl.hash, %(run_id)s
+       n.source_timestamp, n.native, n.raw, pl.hash, n.raw_hash, %(run_id)s
 FROM ingest_norm n
 JOIN ingest_plan pl ON pl.row_no = n.row_no
 LEFT JOIN ingest_actor_map m1 ON m1.name = n.actor1

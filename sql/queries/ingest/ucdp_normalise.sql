@@ -7,7 +7,7 @@ SELECT p.row_no, p.source_event_id, p.event_date, p.event_date_end, p.year, p.ti
        p.event_type, p.sub_event_type, p.actor1, p.assoc_actor_1, p.inter1_code, p.actor2, p.assoc_actor_2, p.inter2_code,
        p.interaction, p.civilian_targeting, p.iso, p.country, p.region, p.admin1, p.admin2, p.admin3, p.location,
        p.longitude, p.latitude, p.geo_precision, p.fatalities, p.fatalities_low, p.fatalities_high, p.reported_by,
-       p.source_scale, p.notes, p.tags, p.source_timestamp, p.native, p.raw,
+       p.source_scale, p.notes, p.tags, p.source_timestamp, p.native, p.raw, p.raw_hash,
        'Political violence'::text AS default_disorder_type,
        NULLIF(array_remove(ARRAY[
            CASE WHEN p.source_event_id IS NULL OR p.r_id !~ '^\s*\d+\s*$' THEN concat_ws(E'\x1f', 'id', coalesce(p.r_id, ''), 'a UCDP event id (a whole number)') END,
@@ -89,7 +89,8 @@ FROM (
                'event_clarity', conflict.ingest_int(s.event_clarity), 'code_status', s.code_status,
                'priogrid_gid', conflict.ingest_int(s.priogrid_gid), 'country_id', conflict.ingest_int(s.country_id),
                'dyad_name', s.dyad_name, 'number_of_sources', conflict.ingest_int(s.number_of_sources))) AS native,
-           jsonb_strip_nulls(to_jsonb(s) - 'row_no') AS raw,
+           jsonb_strip_nulls(to_jsonb(s) - 'row_no' - 'ingest_raw_hash') AS raw,
+           s.ingest_raw_hash AS raw_hash,
            CASE WHEN conflict.ingest_int(s.deaths_a) < 0 THEN 'deaths_a' WHEN conflict.ingest_int(s.deaths_b) < 0 THEN 'deaths_b'
                 WHEN conflict.ingest_int(s.deaths_civilians) < 0 THEN 'deaths_civilians'
                 WHEN conflict.ingest_int(s.deaths_unknown) < 0 THEN 'deaths_unknown' END AS deaths_neg,

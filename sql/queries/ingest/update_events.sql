@@ -10,7 +10,7 @@ UPDATE conflict.events e SET
     location = n.location, longitude = n.longitude, latitude = n.latitude, geo_precision = n.geo_precision,
     fatalities = n.fatalities, fatalities_low = n.fatalities_low, fatalities_high = n.fatalities_high,
     reported_by = n.reported_by, source_scale = n.source_scale, notes = n.notes, tags = n.tags,
-    source_timestamp = n.source_timestamp, native = n.native, raw = n.raw, content_hash = pl.hash,
+    source_timestamp = n.source_timestamp, native = n.native, raw = n.raw, content_hash = pl.hash, raw_hash = n.raw_hash,
     ingest_run_id = %(run_id)s, updated_at = now()
 FROM ingest_plan pl
 JOIN ingest_norm n ON n.row_no = pl.row_no
