@@ -230,10 +230,28 @@ COMMENT ON CONSTRAINT events_event_type_pair ON conflict.events IS
 --    statement's new rows (one anti-join per column instead of one look-up per row), and the referenced rows
 --    are locked FOR KEY SHARE as a foreign key would lock them. The referenced tables refuse to delete (or
 --    renumber) a row that events still point to. Errors are foreign_key_violation and name the reference.
+-- The check of one reference column: lock the referenced rows that exist (as a foreign key would) and raise
+-- foreign_key_violation, naming the constraint, for the smallest id that does not.
+CREATE FUNCTION conflict.require_referenced(target regclass, ids bigint[], constraint_name text, key_label text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    missing bigint;
+BEGIN
+    EXECUTE format('WITH found AS (SELECT p.id FROM %s p WHERE p.id = ANY ($1) FOR KEY SHARE)
+                    SELECT min(id) FROM unnest($1) AS ids (id) WHERE id NOT IN (SELECT id FROM found)', target)
+        INTO missing USING ids;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "%"', constraint_name
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = constraint_name, TABLE = 'events', SCHEMA = 'conflict',
+                  DETAIL = format('Key (%s)=(%s) is not present in table "%s".', key_label, missing,
+                                  (SELECT relname FROM pg_class WHERE oid = target));
+    END IF;
+END
+$$;
+
 CREATE FUNCTION conflict.events_check_refs() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    missing bigint;
     source_ids bigint[];
     actor_ids bigint[];
     run_ids bigint[];
@@ -248,27 +266,9 @@ BEGIN
            array_agg(DISTINCT ingest_run_id) FILTER (WHERE ingest_run_id IS NOT NULL)
     INTO source_ids, actor_ids, run_ids
     FROM combos;
-    WITH found AS (SELECT p.id FROM conflict.sources p WHERE p.id = ANY (source_ids) FOR KEY SHARE)
-    SELECT min(id) INTO missing FROM unnest(source_ids) AS ids (id) WHERE id NOT IN (SELECT id FROM found);
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_source_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_source_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
-                  DETAIL = format('Key (source_id)=(%s) is not present in table "sources".', missing);
-    END IF;
-    WITH found AS (SELECT p.id FROM conflict.actors p WHERE p.id = ANY (actor_ids) FOR KEY SHARE)
-    SELECT min(id) INTO missing FROM unnest(actor_ids) AS ids (id) WHERE id NOT IN (SELECT id FROM found);
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_actor_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_actor_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
-                  DETAIL = format('Key (actor1_id or actor2_id)=(%s) is not present in table "actors".', missing);
-    END IF;
-    WITH found AS (SELECT p.id FROM conflict.ingest_runs p WHERE p.id = ANY (run_ids) FOR KEY SHARE)
-    SELECT min(id) INTO missing FROM unnest(run_ids) AS ids (id) WHERE id NOT IN (SELECT id FROM found);
-    IF missing IS NOT NULL THEN
-        RAISE EXCEPTION 'insert or update on table "events" violates foreign key constraint "events_ingest_run_id_fkey"'
-            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'events_ingest_run_id_fkey', TABLE = 'events', SCHEMA = 'conflict',
-                  DETAIL = format('Key (ingest_run_id)=(%s) is not present in table "ingest_runs".', missing);
-    END IF;
+    PERFORM conflict.require_referenced('conflict.sources', source_ids, 'events_source_id_fkey', 'source_id');
+    PERFORM conflict.require_referenced('conflict.actors', actor_ids, 'events_actor_id_fkey', 'actor1_id or actor2_id');
+    PERFORM conflict.require_referenced('conflict.ingest_runs', run_ids, 'events_ingest_run_id_fkey', 'ingest_run_id');
     RETURN NULL;
 END
 $$;
