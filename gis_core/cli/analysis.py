@@ -12,19 +12,10 @@ from rich.table import Table
 
 from gis_core.analysis import alerts as alerts_mod
 from gis_core.analysis import exposure, risk_model, routing
-from gis_core.cli.base import Group, err, open_db, out, root
+from gis_core.cli.base import Group, err, iso_date, open_db, out, root
 from gis_core.errors import UsageError
 
 LEVEL_STYLE = {"low": "green", "moderate": "yellow", "high": "red", "extreme": "bold white on red"}
-
-
-def _date(ctx, param, value):
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"expected an ISO date YYYY-MM-DD; got {value!r}") from None
 
 
 @root.command("route-risk")
@@ -33,7 +24,7 @@ def _date(ctx, param, value):
 @click.option("--buffer-km", type=float, default=risk_model.DEFAULT_BUFFER_M / 1000, show_default=True,
               help="Events count within this distance of the route (km).")
 @click.option("--days", type=int, default=risk_model.DEFAULT_DAYS, show_default=True, help="Length of the event window, ending at --as-of.")
-@click.option("--as-of", callback=_date, help="The date the question is asked for (default today): window end, zones and corridors in force.")
+@click.option("--as-of", callback=iso_date, help="The date the question is asked for (default today): window end, zones and corridors in force.")
 @click.option("--segment-km", type=float, default=risk_model.DEFAULT_SEGMENT_M / 1000, show_default=True, help="Segment length (km).")
 @click.option("--half-life-days", type=float, default=risk_model.DEFAULT_HALF_LIFE_DAYS, show_default=True,
               help="An event this old counts half.")
@@ -177,7 +168,7 @@ def add_rule(name, site, all_sites, radius_km, event_types, min_fatalities):
 
 
 @alerts_group.command("check")
-@click.option("--since", callback=_date, required=True, help="Evaluate events dated on or after this date.")
+@click.option("--since", callback=iso_date, required=True, help="Evaluate events dated on or after this date.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def check(since, fmt):
     """Raise the alerts of stored events since a date; prints only alerts that are new.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import click
 import psycopg
@@ -49,6 +50,16 @@ def root() -> None:
 @root.group(name="import", cls=Group)
 def import_group() -> None:
     """Import files into the database (ACLED, UCDP, GeoJSON, roads)."""
+
+
+def iso_date(ctx: click.Context, param: click.Parameter, value: str | date | None) -> date | None:
+    """Click callback for date options: an ISO date (YYYY-MM-DD), exit 2 with a clear message otherwise."""
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO date YYYY-MM-DD; got {value!r}") from None
 
 
 def open_db(*, autocommit: bool = False, require_schema: bool = True) -> psycopg.Connection:

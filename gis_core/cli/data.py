@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from gis_core.cli.base import Group, import_group, open_db, out, root  # noqa: F401
+from gis_core.cli.base import Group, import_group, iso_date, open_db, out, root  # noqa: F401
 
 
 @root.group(name="load", cls=Group)
@@ -56,7 +56,7 @@ def import_roads_command(file: str, layer: str | None, source_name: str | None) 
 
 @root.command(name="map")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
-@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--as-of", callback=iso_date, default=None,
               help="Date (YYYY-MM-DD) the zones and corridors are shown for; default today.")
 def map_command(out_path: str, as_of) -> None:
     """Draw the situation map (PNG, no internet tiles) from the database: country and regions,
@@ -70,5 +70,5 @@ def map_command(out_path: str, as_of) -> None:
     from gis_core.maps import render_situation_map
 
     with open_db() as conn:
-        path = render_situation_map(conn, out_path, as_of=as_of.date() if as_of else None)
+        path = render_situation_map(conn, out_path, as_of=as_of)
     out.print(f"wrote {path}")
