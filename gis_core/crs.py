@@ -28,9 +28,10 @@ def transformer(src: str | int, dst: str | int) -> Transformer:
     return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
 
 
-def local_aeqd(lon: float, lat: float) -> CRS:
-    """An azimuthal equidistant CRS centred on (lon, lat): distances from the centre are exact."""
-    return CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs")
+def aeqd_proj(lon: float, lat: float) -> str:
+    """The PROJ string of the azimuthal equidistant projection centred on (lon, lat): distances from the
+    centre are exact. SQL ``conflict.aeqd_proj`` builds the same string, so Python and SQL buffers agree."""
+    return f"+proj=aeqd +lat_0={lat!r} +lon_0={lon!r} +datum=WGS84 +units=m +no_defs"
 
 
 def utm_epsg(lon: float, lat: float) -> int:

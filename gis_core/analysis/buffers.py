@@ -22,7 +22,8 @@ from shapely.geometry.base import BaseGeometry
 
 from gis_core import queries
 from gis_core.analysis import risk_model
-from gis_core.crs import GEOD, STORAGE_SRID, transformer
+from gis_core.crs import GEOD, STORAGE_SRID, aeqd_proj, transformer
+from gis_core.errors import UsageError
 
 QUAD_SEGS = 32  # 128 vertices per full circle: the polygon's area is 0.04 % under the true circle
 
@@ -30,7 +31,7 @@ QUAD_SEGS = 32  # 128 vertices per full circle: the polygon's area is 0.04 % und
 def aeqd_for(geom: BaseGeometry) -> str:
     """The PROJ string of the AEQD projection centred on ``geom``'s centroid (same as SQL conflict.aeqd_proj)."""
     c = geom.centroid
-    return f"+proj=aeqd +lat_0={c.y!r} +lon_0={c.x!r} +datum=WGS84 +units=m +no_defs"
+    return aeqd_proj(c.x, c.y)
 
 
 def buffer_m(geom: BaseGeometry, radius_m: float, *, quad_segs: int = QUAD_SEGS) -> BaseGeometry:
@@ -42,8 +43,6 @@ def buffer_m(geom: BaseGeometry, radius_m: float, *, quad_segs: int = QUAD_SEGS)
     radius_m : buffer distance in metres (> 0)
     """
     if radius_m is None or not radius_m > 0:
-        from gis_core.errors import UsageError
-
         raise UsageError(f"a buffer distance must be a positive number of metres; got {radius_m!r}")
     proj = aeqd_for(geom)
     fwd = transformer(STORAGE_SRID, proj)
