@@ -6,6 +6,7 @@ ACLED's licence forbids redistributing its rows: tests use files made in its for
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +60,28 @@ def _csv_header(path: Path) -> list[str]:
     return header
 
 
+# The bulk path starts a child process and reads the file twice (Arrow; the raw hashes): below this size the
+# detailed path is as fast (docs/importers.md, "Speed").
+BULK_MIN_BYTES = 4 << 20
+
+
 def import_file(conn: psycopg.Connection, path: str | Path, *, quarantine: bool = False, dry_run: bool = False,
-                progress: Progress | None = None) -> ImportResult:
-    """Import one ACLED file (CSV export, API JSON, or the deleted-events list, recognised by its columns)."""
+                progress: Progress | None = None, bulk: bool | None = None) -> ImportResult:
+    """Import one ACLED file (CSV export, API JSON, or the deleted-events list, recognised by its columns).
+
+    A current CSV export of at least BULK_MIN_BYTES is first tried on the bulk path (gis_core.ingest.bulk);
+    ``bulk=True`` tries it whatever the size, ``bulk=False`` never (CONFLICT_GIS_IMPORT_BULK=1 or 0 does the
+    same from the environment). Both paths store the same rows.
+    """
     path = Path(path)
     if not path.is_file():
         raise IngestFileError(str(path), None, None, str(path), "an existing ACLED file (CSV or JSON)")
     if _looks_like_json(path):
         return _import_json(conn, path, quarantine=quarantine, dry_run=dry_run, progress=progress)
     header = _csv_header(path)
+    if bulk is None:
+        forced = os.environ.get("CONFLICT_GIS_IMPORT_BULK")
+        bulk = forced == "1" if forced in ("0", "1") else path.stat().st_size >= BULK_MIN_BYTES
     if is_deletion_header(header):
         job = Job(path=path, format="acled-deleted", source=SOURCE, deletions=True, quarantine=quarantine, dry_run=dry_run,
                   normalise="ingest/acled_deleted_normalise",
@@ -75,7 +89,7 @@ def import_file(conn: psycopg.Connection, path: str | Path, *, quarantine: bool 
                                                     what="ACLED's deleted-events list", progress=p)[0])
     else:
         job = Job(path=path, format="acled", source=SOURCE, quarantine=quarantine, dry_run=dry_run,
-                  normalise="ingest/acled_normalise", raw_key="event_id_cnty",
+                  normalise="ingest/acled_normalise", raw_key="event_id_cnty", bulk=COLUMNS if bulk else None,
                   stage=lambda c, p: stage_csv_file(c, path, known=KNOWN, required=required_columns(header),
                                                     what="an ACLED export", progress=p)[0])
     return execute(conn, job, progress)

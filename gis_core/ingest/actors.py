@@ -16,6 +16,7 @@ def link_actors(conn: psycopg.Connection) -> None:
     from gis_core.ingest.loader import run_script
 
     run_script(conn, "ingest/actors")
+    run_script(conn, "ingest/actors_link")
 
 
 def resolve(conn: psycopg.Connection, name: str) -> int | None:

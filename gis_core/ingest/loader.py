@@ -105,7 +105,8 @@ class ImportResult:
     dry_run: bool = False
     quarantined: int = 0
     linked: int = 0
-    fast_path: bool | None = None  # None: not run; True: cast-based normalisation kept; False: detailed path
+    fast_path: bool | None = None  # None: not run; True: bulk path or cast-based normalisation kept; False: detailed path
+    bulk: bool = False  # the bulk path (Arrow in the client, gis_core.ingest.bulk) did the reading and checking
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -248,14 +249,13 @@ def stage_csv_file(conn: psycopg.Connection, path: Path, *, known: Sequence[str]
 RAW_HASH_VERSION = b"conflict-gis raw row v1\n"
 
 
-def _with_row_hashes(f: Any, seed: bytes) -> Iterator[tuple[bytes, bytes]]:
-    """Read the CSV body in chunks; yield (chunk as read, chunk with ``,<md5>`` appended to every record).
+def _records(f: Any) -> Iterator[tuple[bytes, list[bytes]]]:
+    """Read the CSV body in chunks; yield (chunk as read, the records completed in it).
 
-    The md5 covers the header line (and ``seed``) and the record's bytes as shipped, line break(s) inside quotes
-    included, final line break excluded. Records are split where PostgreSQL's CSV reader splits them: at a line
-    break outside quotes (an even number of quote characters so far; "" inside a quoted field counts twice).
+    Records are split where PostgreSQL's CSV reader splits them: at a line break outside quotes (an even
+    number of quote characters so far; "" inside a quoted field counts twice). A record keeps its line
+    break(s) inside quotes and loses its final line break (a final carriage return stays: see _hash_line).
     """
-    base = hashlib.md5(seed)
     pending = b""  # an incomplete record carried over (a chunk boundary, or a line break inside quotes)
     while chunk := f.read(CHUNK):
         lines = (pending + chunk).split(b"\n")
@@ -273,26 +273,46 @@ def _with_row_hashes(f: Any, seed: bytes) -> Iterator[tuple[bytes, bytes]]:
                 if text.count(b'"') & 1:
                     continue
             record = []
-            if text.endswith(b"\r"):
-                h = base.copy()
-                h.update(text[:-1])
-                out.append(b"%s,%s\r" % (text[:-1], h.hexdigest().encode()))
-            elif text == b"\\.":
-                out.append(text)
-            else:
-                h = base.copy()
-                h.update(text)
-                out.append(b"%s,%s" % (text, h.hexdigest().encode()))
+            out.append(text)
         if record:
             pending = b"\n".join(record) + b"\n" + pending
-        yield chunk, (b"\n".join(out) + b"\n") if out else b""
+        yield chunk, out
     if pending:
-        text = pending
-        if text.endswith(b"\r"):
-            text = text[:-1]
-        h = base.copy()
-        h.update(text)
-        yield b"", b"%s,%s" % (text, h.hexdigest().encode())
+        yield b"", [pending]
+
+
+def _with_row_hashes(f: Any, seed: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """Read the CSV body in chunks; yield (chunk as read, chunk with ``,<md5>`` appended to every record).
+
+    The md5 covers the header line (and ``seed``) and the record's bytes as shipped, line break(s) inside quotes
+    included, final line break excluded (records split as ``_records`` splits them).
+    """
+    base = hashlib.md5(seed)
+    for chunk, records in _records(f):
+        out = []
+        for text in records:
+            if text == b"\\." and chunk:  # COPY's end-of-data marker, passed through unhashed
+                out.append(text)
+                continue
+            cr = text.endswith(b"\r")
+            body = text[:-1] if cr else text
+            h = base.copy()
+            h.update(body)
+            # the carriage return stays the record's line end, except after the last record (no line break follows)
+            out.append(b"%s,%s%s" % (body, h.hexdigest().encode(), b"\r" if cr and chunk else b""))
+        yield chunk, (b"\n".join(out) + (b"\n" if chunk else b"")) if out else b""
+
+
+def record_hashes(f: Any, seed: bytes) -> Iterator[tuple[bytes, list[str]]]:
+    """(chunk as read, the md5 hex of each record completed in it): the raw hashes ``_with_row_hashes`` appends."""
+    base = hashlib.md5(seed)
+    for chunk, records in _records(f):
+        hashes = []
+        for text in records:
+            h = base.copy()
+            h.update(text[:-1] if text.endswith(b"\r") else text)
+            hashes.append(h.hexdigest())
+        yield chunk, hashes
 
 
 def _copy_error(file: str, exc: psycopg.Error, what: str) -> IngestFileError:
@@ -358,6 +378,7 @@ class Job:
     dry_run: bool = False
     dedupe: bool = True
     raw_key: str | None = None  # the staged column holding the event id: rows whose raw hash is stored are skipped
+    bulk: list[str] | None = None  # the columns the bulk path needs (gis_core.ingest.bulk), None: detailed path only
 
 
 class _DryRun(Exception):
@@ -380,14 +401,28 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
             conn.execute("SET LOCAL jit = off")  # compiling the wide validation expressions costs more than it saves
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('conflict-gis import'), hashtext(%s))", (job.source.name,))
             src_id = source_id(conn, job.source)
-            try:
-                with step("stage (COPY into ingest_stg)"):
-                    sha = job.stage(conn, progress)
-            finally:
-                progress.stop()
-            with step("skip rows unchanged since the last import (raw hash)"):
-                skipped = _skip_unchanged(conn, job, src_id)
-            result.fast_path = normalise(conn, job.normalise)
+            bulk = _try_bulk(conn, job, src_id, file_name, options, progress) if job.bulk and not job.dry_run else None
+            result.bulk = bulk is not None
+            if bulk is not None and bulk.direct:  # a first load, written straight into conflict.events
+                sha, run_id = bulk.sha256, bulk.run_id
+                result.run_id, result.inserted, result.fast_path = run_id, bulk.written, True
+                if job.dedupe and result.inserted:
+                    with step("dedupe links"):
+                        result.linked = dedupe.link_run(conn, run_id=run_id, source_id=src_id, radius_m=DEDUPE_RADIUS_M)
+                result.seconds = time.perf_counter() - started
+                _finish(conn, run_id, "ok", result, sha, None)
+                return result
+            if bulk is not None:  # an incremental load: ingest_norm holds the new and newer rows, all valid
+                sha, skipped, result.fast_path = bulk.sha256, bulk.unchanged, True
+            else:
+                try:
+                    with step("stage (COPY into ingest_stg)"):
+                        sha = job.stage(conn, progress)
+                finally:
+                    progress.stop()
+                with step("skip rows unchanged since the last import (raw hash)"):
+                    skipped = _skip_unchanged(conn, job, src_id)
+                result.fast_path = normalise(conn, job.normalise)
             with step("ANALYZE ingest_norm"):  # the later joins and aggregates are planned on real counts
                 conn.execute("SET LOCAL default_statistics_target = 10")  # a 3 000-row sample is plenty for counts
                 conn.execute("ANALYZE ingest_norm")
@@ -412,7 +447,7 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
                 _dry_counts(conn, job, src_id, result)
                 result.unchanged += skipped
                 raise _DryRun()
-            run_id = int(conn.execute(queries.get("ingest/run_start"), {
+            run_id = bulk.run_id if bulk is not None else int(conn.execute(queries.get("ingest/run_start"), {
                 "source_id": src_id, "format": job.format, "file_name": file_name, "file_sha256": sha,
                 "options": Jsonb(options)}).fetchone()[0])  # type: ignore[index]
             result.run_id = run_id
@@ -456,6 +491,99 @@ def execute(conn: psycopg.Connection, job: Job, progress: Progress | None = None
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+@dataclass
+class BulkDone:
+    """What the bulk path left: the run it recorded, the file's sha256, and where the rows went."""
+
+    run_id: int
+    sha256: str
+    direct: bool  # written into conflict.events (a first load); otherwise ingest_norm holds the rows to plan
+    written: int
+    unchanged: int
+
+
+def _try_bulk(conn: psycopg.Connection, job: Job, src_id: int, file_name: str, options: dict[str, Any],
+              progress: Progress) -> BulkDone | None:
+    """The bulk path (gis_core.ingest.bulk) in a savepoint; None (everything rolled back) when the file needs the detailed path."""
+    from gis_core.ingest import bulk
+
+    assert job.bulk is not None
+    header, raw_header, f = read_csv_header(job.path)
+    f.close()
+    try:
+        with conn.transaction():  # a savepoint
+            run_id = int(conn.execute(queries.get("ingest/run_start"), {
+                "source_id": src_id, "format": job.format, "file_name": file_name, "file_sha256": None,
+                "options": Jsonb(options)}).fetchone()[0])  # type: ignore[index]
+            first = not conn.execute(queries.get("ingest/bulk_source_has_events"), {"source_id": src_id}).fetchone()[0]  # type: ignore[index]
+            progress.start(job.path.stat().st_size, f"importing {job.path.name}")
+            progress.advance(len(raw_header))
+            with step("bulk: read, check and COPY"):
+                with _first_load(conn, first, job.path.stat().st_size // BYTES_PER_ROW_MIN) as direct:
+                    outcome = bulk.load(conn, job.path, header, job.bulk, src_id=src_id, run_id=run_id,
+                                        seed=RAW_HASH_VERSION, progress=progress,
+                                        first_load=first)
+                    if direct.triggers_off:
+                        with step("bulk: references and alerts of the loaded rows"):
+                            _after_triggerless_load(conn, src_id, run_id, outcome.actor_ids)
+    except (bulk.NotBulk, psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+        if PROFILE:
+            print(f"[import profile] bulk path not taken: {exc}", file=sys.stderr, flush=True)
+        progress.stop()
+        return None
+    progress.stop()
+    return BulkDone(run_id, outcome.sha256, first, outcome.written, outcome.unchanged)
+
+
+# A current ACLED export has ~400 bytes a row: a file of at least this many bytes a row is large enough to
+# make building the indexes after the load worth it (an estimate: the real count is known only at the end).
+BYTES_PER_ROW_MIN = 600
+
+
+@dataclass
+class _Direct:
+    triggers_off: bool = False
+
+
+@contextmanager
+def _first_load(conn: psycopg.Connection, first: bool, estimated_rows: int) -> Iterator[_Direct]:
+    """Around a direct COPY into conflict.events: indexes built after it, statement triggers replaced by set checks.
+
+    The statement-level triggers (reference checks, alerts) keep every new row in a transition table; on a
+    first load of 1 M rows that store is ~0.5 GB written to disk. The owner may disable them for this
+    transaction (the lock is already exclusive) when it then does their work itself (``_after_triggerless_load``).
+    """
+    state = _Direct()
+    if not first:
+        yield state
+        return
+    with _indexes_built_after(conn, estimated_rows):
+        owned = conn.execute(
+            "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'conflict.events'::regclass").fetchone()[0]  # type: ignore[index]
+        if owned:
+            conn.execute("LOCK TABLE conflict.events IN SHARE ROW EXCLUSIVE MODE")
+            for trigger in TRANSITION_TRIGGERS:
+                conn.execute(sql.SQL("ALTER TABLE conflict.events DISABLE TRIGGER {}").format(sql.Identifier(trigger)))
+            state.triggers_off = True
+        yield state
+        if owned:
+            for trigger in TRANSITION_TRIGGERS:
+                conn.execute(sql.SQL("ALTER TABLE conflict.events ENABLE TRIGGER {}").format(sql.Identifier(trigger)))
+
+
+TRANSITION_TRIGGERS = ("events_check_refs_ins", "events_raise_alerts_ins")
+
+
+def _after_triggerless_load(conn: psycopg.Connection, src_id: int, run_id: int, actor_ids: set[int]) -> None:
+    """What the two insert triggers would have done, for the rows of this run: check and lock the referenced
+    rows (conflict.require_referenced), then raise and NOTIFY the alerts of the new events."""
+    conn.execute(queries.get("ingest/bulk_check_refs"), {
+        "source_ids": [src_id], "actor_ids": sorted(actor_ids), "run_ids": [run_id]})
+    ids = [r[0] for r in conn.execute(queries.get("ingest/bulk_raise_alerts"), {"run_id": run_id})]
+    if ids:
+        conn.execute(queries.get("ingest/bulk_notify_alerts"), {"ids": ids})
 
 
 def _skip_unchanged(conn: psycopg.Connection, job: Job, src_id: int) -> int:
