@@ -165,11 +165,11 @@ def _messages(distance_m: np.ndarray, bearing_deg: np.ndarray, sites: list[str],
     points = np.array(COMPASS_POINTS, dtype=object)[sector].tolist()
     dist_txt = np.empty(n, dtype=object)
     km = np.rint(distance_m / 1000.0)                        # >= 10 km: whole kilometres, SQL's round()
-    whole = np.flatnonzero((distance_m >= 10000) & (km < 1e6))
+    in_table = (distance_m >= 10000) & (km <= 1000)           # radius_m is at most 500 km
+    whole, rest = np.flatnonzero(in_table), np.flatnonzero(~in_table)
     if len(whole):
         k = km[whole].astype(np.int64)
         dist_txt[whole] = np.array([f"{i} km" for i in range(int(k.max()) + 1)], dtype=object)[k]
-    rest = np.flatnonzero(distance_m < 10000)
     if len(rest):
         dist_txt[rest] = [distance_text(d) for d in distance_m[rest].tolist()]
     out = [f"{d} {p} of {s}: {e}" for d, p, s, e in zip(dist_txt.tolist(), points, sites, events)]
