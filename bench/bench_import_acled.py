@@ -3,9 +3,13 @@
 Generates an ACLED-format CSV (31 columns, synthetic Mali events; default 100 000 rows, `--rows 1000000` for the
 full run), starts a throwaway cluster, and imports the same file with:
 
-- ours: ``gis_core.ingest.acled.import_file`` into the migrated schema (COPY staging, SQL validation, actors,
-  upsert into conflict.events with its GiST/btree indexes and foreign keys, run record), then the same file
-  again (re-import: everything unchanged);
+- ours: ``gis_core.ingest.acled.import_file`` into the migrated schema (the bulk path: Arrow reads and checks
+  in the client, one COPY of finished rows into conflict.events, its 7 indexes built after, actors, run
+  record), then the same file again (re-import: everything unchanged);
+- ours, detailed path: the same with ``bulk=False`` (COPY of the text into staging, SQL validation, insert);
+- floor: the finished rows of ours' import COPYed by the server into an empty conflict.events, triggers off,
+  indexes built after: what our table costs with no reading and no checks at all (the limit of any importer
+  into this schema);
 - ogr2ogr: GDAL's PostgreSQL driver with PG_USE_COPY=YES (points from longitude/latitude, GiST index);
 - geopandas: ``read_csv`` (pyarrow) + ``points_from_xy`` + ``to_postgis``;
 - bare COPY: server-side ``COPY … FROM 'file'`` into an unvalidated table whose geom is a generated column,
@@ -96,26 +100,28 @@ def fresh_db(admin_url: str, name: str) -> str:
     return url
 
 
-def time_ours(admin_url: str, path: Path, more: Path | None = None) -> tuple[float, float, str, float | None]:
+def time_ours(admin_url: str, path: Path, more: Path | None = None, *, bulk: bool | None = None,
+              name: str = "b_ours") -> tuple[float, float, str, float | None]:
     """First import into an empty database, the same file again, then (``more``) a file of new ids into the filled table."""
     from gis_core.ingest import acled
 
-    url = fresh_db(admin_url, "b_ours")
+    url = fresh_db(admin_url, name)
     migrate(url)
     with psycopg.connect(url) as conn:
         t0 = time.perf_counter()
-        first = acled.import_file(conn, path)
+        first = acled.import_file(conn, path, bulk=bulk)
         t1 = time.perf_counter()
+        print(f"  ours ({'bulk' if first.bulk else 'detailed'} path): {first.summary()}", flush=True)
     with psycopg.connect(url) as conn:
         t2 = time.perf_counter()
-        again = acled.import_file(conn, path)
+        again = acled.import_file(conn, path, bulk=bulk)
         t3 = time.perf_counter()
     assert again.unchanged == first.inserted, (first, again)
     incremental = None
     if more is not None:
         with psycopg.connect(url) as conn:
             t4 = time.perf_counter()
-            added = acled.import_file(conn, more)
+            added = acled.import_file(conn, more, bulk=bulk)
             incremental = time.perf_counter() - t4
         assert added.inserted > 0 and added.unchanged == 0, added
     return t1 - t0, t3 - t2, first.summary(), incremental
@@ -151,6 +157,33 @@ def time_geopandas(admin_url: str, path: Path) -> float:
     return t1 - t0
 
 
+def time_floor(admin_url: str, folder: Path) -> float:
+    """Our table's own limit: the finished rows of ours' import (exported beforehand), COPYed into an empty
+    conflict.events by the server, triggers off, indexes and unique key built after: no reading, no checks."""
+    from gis_core.ingest.bulk import EVENT_COLUMNS
+    from gis_core.ingest.loader import _indexes_built_after
+
+    rows_file = folder / "finished_rows.csv"
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in EVENT_COLUMNS)
+    with psycopg.connect(with_db(admin_url, "b_ours"), autocommit=True) as conn, open(rows_file, "wb") as out:
+        with conn.cursor().copy(sql.SQL("COPY (SELECT {} FROM conflict.events ORDER BY id) TO STDOUT (FORMAT csv)").format(cols)) as copy:
+            for data in copy:
+                out.write(data)
+    os.chmod(rows_file, 0o644)  # the server reads it (as 'postgres' when we are root)
+    url = fresh_db(admin_url, "b_floor")
+    migrate(url)
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO conflict.sources (id, name, kind) OVERRIDING SYSTEM VALUE SELECT 1, 'floor', 'dataset' "
+                     "WHERE NOT EXISTS (SELECT 1 FROM conflict.sources WHERE id = 1)")
+        conn.execute("ALTER TABLE conflict.events DISABLE TRIGGER USER")
+        conn.commit()
+        t0 = time.perf_counter()
+        with conn.transaction():
+            with _indexes_built_after(conn, 1_000_000):
+                conn.execute(sql.SQL("COPY conflict.events ({}) FROM {} (FORMAT csv)").format(cols, sql.Literal(str(rows_file))))
+        return time.perf_counter() - t0
+
+
 def time_bare(admin_url: str, path: Path) -> float:
     url = fresh_db(admin_url, "b_bare")
     cols = HEADER.split(",")
@@ -170,7 +203,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench import_acled")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=55471)
-    parser.add_argument("--skip", default="", help="comma-separated peers to skip: ogr2ogr,geopandas,bare")
+    parser.add_argument("--skip", default="", help="comma-separated peers to skip: ogr2ogr,geopandas,bare,floor,detailed")
     parser.add_argument("--incremental", type=int, default=0,
                         help="also import a file of this many new events into ours' filled table (incremental path)")
     args = parser.parse_args(argv)
@@ -196,6 +229,10 @@ def main(argv: list[str]) -> int:
         first, again, summary, incremental = time_ours(admin, path, more)
         results["conflict-gis import acled"] = first
         results["conflict-gis re-import (unchanged)"] = again
+        if "floor" not in skip:
+            results["floor: finished rows COPY into events"] = time_floor(admin, folder)
+        if "detailed" not in skip:
+            results["ours, detailed path (bulk=False)"] = time_ours(admin, path, bulk=False, name="b_detailed")[0]
         if incremental is not None:
             print(f"  ours, {args.incremental} new events into the table of {args.rows}: {incremental:.2f} s "
                   f"({args.incremental / incremental:.0f} rows/s; indexes maintained row by row)", flush=True)

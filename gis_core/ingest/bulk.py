@@ -38,6 +38,7 @@ from psycopg import sql
 
 from gis_core import queries
 from gis_core.ingest import rawhash
+from gis_core.ingest.loader import step
 
 BLOCK_BYTES = 4 << 20  # about 10 000 rows of a current ACLED export per batch: memory stays flat
 DISORDER_TYPES = ["Political violence", "Demonstrations", "Strategic developments", "Political violence; Demonstrations"]
@@ -334,31 +335,41 @@ def _csv(columns: dict[str, pa.Array]) -> bytes:
 
 
 class Stored:
-    """The stored (event id, timestamp) of the source: which rows of an incremental load are unchanged."""
+    """The stored (event id, timestamp, raw hash) of the source: which rows of an incremental load are unchanged."""
 
     def __init__(self, conn: psycopg.Connection, src_id: int) -> None:
-        # One text value (ids and timestamps as CSV lines) parsed by Arrow: a row-by-row fetch of 1 M rows
-        # costs seconds of Python.
+        # One text value (a line per event) parsed by Arrow: a row-by-row fetch of 1 M rows costs seconds of Python.
         text = conn.execute(queries.get("ingest/bulk_stored"), {"source_id": src_id}).fetchone()[0] or ""  # type: ignore[index]
         try:
-            table = pacsv.read_csv(io.BytesIO(text.encode()), read_options=pacsv.ReadOptions(column_names=["id", "ts"]),
+            table = pacsv.read_csv(io.BytesIO(text.encode()), read_options=pacsv.ReadOptions(column_names=["id", "ts", "raw"]),
                                    parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False),
-                                   convert_options=pacsv.ConvertOptions(column_types={"id": pa.string(), "ts": pa.int64()}))
+                                   convert_options=pacsv.ConvertOptions(column_types={
+                                       "id": pa.string(), "ts": pa.int64(), "raw": pa.binary()}))
         except pa.ArrowInvalid as exc:  # a stored id with a control character (loaded by the detailed path)
             raise NotBulk(f"stored ids: {exc}") from None
         self.index = pd.Index(table.column("id").to_pandas())
         ts = table.column("ts")
         self.has_ts = pc.is_valid(ts).to_numpy(zero_copy_only=False)
         self.ts = pc.fill_null(ts, -1).to_numpy(zero_copy_only=False)
+        # Fixed 32-byte strings, no Python object per row (a stored NULL comes as 32 dashes: never a digest).
+        raw = table.column("raw").combine_chunks().cast(pa.binary(32))
+        self.raw = np.frombuffer(raw.buffers()[1], dtype="S32")[raw.offset:raw.offset + len(raw)]
+
+    def _where(self, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        where = self.index.get_indexer(ids.to_pandas())
+        return where >= 0, np.where(where >= 0, where, 0)
+
+    def same_bytes(self, ids: pa.Array, raw: np.ndarray) -> np.ndarray:
+        """Rows stored with these very bytes (the raw hash), under the same id."""
+        known, pos = self._where(ids)
+        return known & (self.raw[pos] == raw)
 
     def unchanged(self, ids: pa.Array, ts_text: pa.Array) -> np.ndarray:
         """The plan's "unchanged" for rows with a timestamp: a stored version with a timestamp at least as new.
 
         Other rows (new, newer, or stored without a timestamp) go to the SQL plan, which decides the rest.
         """
-        where = self.index.get_indexer(ids.to_pandas())
-        known = where >= 0
-        pos = np.where(known, where, 0)
+        known, pos = self._where(ids)
         ts = pc.cast(ts_text, pa.int64()).to_numpy(zero_copy_only=False)
         return known & self.has_ts[pos] & (ts <= self.ts[pos])
 
@@ -371,8 +382,19 @@ def load(conn: psycopg.Connection, path: Path, header: list[str], needed: list[s
     ingest_norm, without the rows whose stored version is as new. ``seed`` salts the raw hashes (rawhash).
     """
     check_header(header, needed)
+    hasher = rawhash.Hashes(path, seed)  # first: the child's hashing overlaps everything below
+    try:
+        return _load(conn, path, header, needed, hasher, src_id=src_id, run_id=run_id, progress=progress,
+                     first_load=first_load)
+    finally:
+        hasher.close()
+
+
+def _load(conn: psycopg.Connection, path: Path, header: list[str], needed: list[str], hasher: rawhash.Hashes, *,
+          src_id: int, run_id: int, progress: Any, first_load: bool) -> Outcome:
     ref = reference(conn)
-    stored = None if first_load else Stored(conn, src_id)
+    with step("bulk: stored ids, timestamps and raw hashes"):
+        stored = None if first_load else Stored(conn, src_id)
     if not first_load:
         conn.execute("DROP TABLE IF EXISTS ingest_norm")
         conn.execute(queries.get("ingest/norm_table"))
@@ -382,25 +404,37 @@ def load(conn: psycopg.Connection, path: Path, header: list[str], needed: list[s
     outcome = Outcome()
     actors = Actors()
     seen_ids: list[pa.Array] = []
-    hasher = rawhash.Hashes(path, seed)
     chunks = hasher.chunks()
     pending = np.empty(0, dtype="S32")
     copy = _Copy(conn, target)
     try:
         for batch in record_batches(path, header, needed):
             offset = outcome.rows
-            out = normalise(batch, ref, offset)
             while len(pending) < batch.num_rows:
                 size, more = next(chunks, (None, None))
                 if more is None:
                     raise NotBulk("fewer records than Arrow rows (record splitting differs)")
                 progress.advance(size)
                 pending = np.concatenate([pending, more])
-            hashes = pa.array(pending[:batch.num_rows], pa.binary(32)).cast(pa.string())
-            pending = pending[batch.num_rows:]
+            raw, pending = pending[:batch.num_rows], pending[batch.num_rows:]
             outcome.rows += batch.num_rows
-            seen_ids.append(out["source_event_id"])
-            if first_load:
+            row_no = np.arange(offset + 2, offset + 2 + batch.num_rows)  # the header is row 1
+            if stored is not None:
+                # Rows whose bytes are stored as shipped are unchanged, and not checked again: as on the detailed
+                # path (loader._skip_unchanged), the same bytes under the same header give the same valid row.
+                ids = _blank_to_null(_trim(batch.column("event_id_cnty")))
+                seen_ids.append(ids)
+                same = stored.same_bytes(ids, raw)
+                outcome.unchanged += int(same.sum())
+                if same.all():
+                    continue
+                if same.any():
+                    keep = pa.array(~same)
+                    batch, raw, row_no = batch.filter(keep), raw[~same], row_no[~same]
+            out = normalise(batch, ref, offset)
+            hashes = pa.array(raw, pa.binary(32)).cast(pa.string())
+            if stored is None:
+                seen_ids.append(out["source_event_id"])
                 names, codes = actors.new_names(out)
                 if names:  # statements cannot run while a COPY is open: close it, create the actors, open another
                     copy.close()
@@ -409,13 +443,13 @@ def load(conn: psycopg.Connection, path: Path, header: list[str], needed: list[s
                 copy.write(_csv(_event_columns(out, a1, a2, hashes, src_id, run_id)))
                 outcome.written += batch.num_rows
             else:
-                keep = ~stored.unchanged(out["source_event_id"], out["source_timestamp"])  # type: ignore[union-attr]
-                outcome.unchanged += int((~keep).sum())
-                if keep.any():
-                    mask = pa.array(keep)
-                    cols = _norm_columns(out, hashes, offset)
+                newer = ~stored.unchanged(out["source_event_id"], out["source_timestamp"])
+                outcome.unchanged += int((~newer).sum())
+                if newer.any():
+                    mask = pa.array(newer)
+                    cols = _norm_columns(out, hashes, row_no)
                     copy.write(_csv({k: pc.filter(v, mask) for k, v in cols.items()}))
-                    outcome.written += int(keep.sum())
+                    outcome.written += int(newer.sum())
         copy.close()
         if len(pending) or next(chunks, None) is not None:
             raise NotBulk("more records than Arrow rows (record splitting differs)")
@@ -423,8 +457,6 @@ def load(conn: psycopg.Connection, path: Path, header: list[str], needed: list[s
     except BaseException as exc:
         copy.abort(exc)
         raise
-    finally:
-        hasher.close()
     ids = pa.chunked_array(seen_ids, pa.string())
     if pc.count_distinct(ids).as_py() != outcome.rows:
         raise NotBulk("an event id twice in the file")
@@ -510,9 +542,9 @@ def _event_columns(out: dict[str, pa.Array], a1: pa.Array, a2: pa.Array, hashes:
     return {c: cols[c] for c in EVENT_COLUMNS}
 
 
-def _norm_columns(out: dict[str, pa.Array], hashes: pa.Array, offset: int) -> dict[str, pa.Array]:
+def _norm_columns(out: dict[str, pa.Array], hashes: pa.Array, row_no: np.ndarray) -> dict[str, pa.Array]:
     n = len(out["source_event_id"])
     cols = {c: out[c] for c in NORM_COLUMNS if c in out}
-    cols.update(row_no=pa.array(np.arange(offset + 2, offset + 2 + n)), native=pa.array(["{}"] * n),
+    cols.update(row_no=pa.array(row_no), native=pa.array(["{}"] * n),
                 raw_hash=hashes)
     return {c: cols[c] for c in NORM_COLUMNS}
