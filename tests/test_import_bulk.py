@@ -193,3 +193,26 @@ def test_a_writer_role_loads_with_the_triggers_on(conn, twin, tmp_path):
     slow = acled.import_file(twin, path, bulk=False)
     assert fast.bulk and fast.inserted == slow.inserted == 9
     assert stored(conn)["events"] == stored(twin)["events"]
+
+
+@pytest.mark.parametrize("variant", ["crlf", "bom", "reordered_with_extra_column", "no_final_line_break"])
+def test_same_rows_both_ways_whatever_the_file_layout(conn, twin, tmp_path, variant):
+    records = varied_rows()
+    header = list(records[0].keys())
+    if variant == "reordered_with_extra_column":
+        header = list(reversed(header)) + ["extra_column"]
+        for r in records:
+            r["extra_column"] = "ignored"
+    path = write(tmp_path / f"{variant}.csv", records, header)
+    data = path.read_bytes()
+    if variant == "crlf":
+        # line breaks inside quoted notes stay \n: only the record ends become \r\n
+        data = data.replace(b"\n", b"\r\n").replace(b"one\r\nline", b"one\nline")
+    elif variant == "bom":
+        data = b"\xef\xbb\xbf" + data
+    elif variant == "no_final_line_break":
+        data = data.rstrip(b"\n")
+    path.write_bytes(data)
+    (fast, slow), = both(conn, twin, path)
+    assert fast.inserted == slow.inserted == 9
+    assert stored(conn) == stored(twin)
