@@ -26,14 +26,16 @@ from __future__ import annotations
 
 import math
 import struct
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import psycopg
 import shapely
-from psycopg.adapt import Loader
+from psycopg.adapt import Dumper, Loader
 from psycopg.postgres import types as pg_types
 from psycopg.pq import Format
 from shapely.geometry import LineString, mapping
@@ -77,15 +79,15 @@ def point_polyline_distance_m(lons: np.ndarray, lats: np.ndarray, line: np.ndarr
     py = (lats - lat0) * ky
     vx = (line[:, 0] - lon0) * kx
     vy = (line[:, 1] - lat0) * ky
-    best = np.full(px.shape, np.inf)
+    best = np.full(px.shape, np.inf)                       # squared distances; one square root at the end
     for i in range(len(line) - 1):
         ax, ay, bx, by = vx[i], vy[i], vx[i + 1], vy[i + 1]
         dx, dy = bx - ax, by - ay
         ll = dx * dx + dy * dy
         t = np.zeros_like(px) if ll == 0 else np.clip(((px - ax) * dx + (py - ay) * dy) / ll, 0.0, 1.0)
-        d = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
-        np.minimum(best, d, out=best)
-    return best
+        ex, ey = px - (ax + t * dx), py - (ay + t * dy)
+        np.minimum(best, ex * ex + ey * ey, out=best)
+    return np.sqrt(best)
 
 
 def split_route(line: LineString, segment_m: float) -> list[np.ndarray]:
@@ -201,33 +203,39 @@ class Profile:
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
-def _frames(pieces: list[np.ndarray], reach_m: float) -> np.ndarray:
-    """Per piece: its bounding box (lon0, lat0, lon1, lat1) and degrees of longitude and of latitude per metre.
+def _piece_boxes(coords: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per piece, its bounding box (lon0, lat0, lon1, lat1) in degrees."""
+    return np.column_stack([np.minimum.reduceat(coords[:, 0], starts), np.minimum.reduceat(coords[:, 1], starts),
+                            np.maximum.reduceat(coords[:, 0], starts), np.maximum.reduceat(coords[:, 1], starts)])
 
-    Conservative for any distance up to reach_m: degrees of longitude are converted at the piece's highest
-    |latitude| plus the reach (where they are shortest), degrees of latitude at the equator (where they are
-    shortest), and 1 % is added. A point farther than the box grown by r metres is more than r metres away.
+
+def _degrees_per_m(box: np.ndarray, reach_m: float) -> tuple[np.ndarray, float]:
+    """Degrees of longitude (per piece) and of latitude per metre, conservative for any distance up to reach_m.
+
+    Degrees of longitude are converted at the piece's highest |latitude| plus the reach (where they are shortest),
+    degrees of latitude at the equator (where they are shortest), and 1 % is added. A point farther than the box
+    grown by r metres this way is more than r metres away, geodesically and in the kernel's tangent planes (whose
+    scales are those of the piece's own latitude, never smaller).
     """
-    starts = np.cumsum([0] + [len(p) for p in pieces[:-1]])
-    coords = np.concatenate(pieces)
-    lon0 = np.minimum.reduceat(coords[:, 0], starts)
-    lon1 = np.maximum.reduceat(coords[:, 0], starts)
-    lat0 = np.minimum.reduceat(coords[:, 1], starts)
-    lat1 = np.maximum.reduceat(coords[:, 1], starts)
-    lat_hi = np.minimum(np.maximum(np.abs(lat0), np.abs(lat1)) + reach_m / 100_000.0, 89.0)
+    lat_hi = np.minimum(np.maximum(np.abs(box[:, 1]), np.abs(box[:, 3])) + reach_m / 100_000.0, 89.0)
     phi = np.radians(lat_hi)
-    kx = _A / np.sqrt(1 - _E2 * np.sin(phi) ** 2) * np.cos(phi)    # metres per radian along the parallel
-    _, ky = _radii(0.0)                                               # a degree of latitude is shortest at the equator
-    dlon_per_m = 1.01 / (math.radians(1) * kx)
-    dlat_per_m = np.full(len(pieces), 1.01 / (math.radians(1) * ky))
-    return np.column_stack([lon0, lat0, lon1, lat1, dlon_per_m, dlat_per_m])
+    kx = _A / np.sqrt(1 - _E2 * np.sin(phi) ** 2) * np.cos(phi)     # metres per radian along the parallel
+    _, ky = _radii(0.0)                                                # a degree of latitude is shortest at the equator
+    return 1.01 / (math.radians(1) * kx), 1.01 / (math.radians(1) * ky)
+
+
+def _grown(box: np.ndarray, reach_m: float) -> np.ndarray:
+    """The boxes (lon0, lat0, lon1, lat1 rows) grown by reach_m metres, in degrees (see _degrees_per_m)."""
+    dlon_m, dlat_m = _degrees_per_m(box, reach_m)
+    dlon, dlat = reach_m * dlon_m, reach_m * dlat_m
+    return np.column_stack([box[:, 0] - dlon, box[:, 1] - dlat, box[:, 2] + dlon, box[:, 3] + dlat])
 
 
 def _boxes(pieces: list[np.ndarray], reach_m: float) -> np.ndarray:
-    """Per piece, its bounding box grown by reach_m, in degrees: (lon0, lat0, lon1, lat1) rows (see _frames)."""
-    f = _frames(pieces, reach_m)
-    dlon, dlat = reach_m * f[:, 4], reach_m * f[:, 5]
-    return np.column_stack([f[:, 0] - dlon, f[:, 1] - dlat, f[:, 2] + dlon, f[:, 3] + dlat])
+    """Per piece, its bounding box grown by reach_m, in degrees: (lon0, lat0, lon1, lat1) rows."""
+    coords = np.concatenate(pieces)
+    starts = np.cumsum([0] + [len(p) for p in pieces[:-1]])
+    return _grown(_piece_boxes(coords, starts), reach_m)
 
 
 def _pg_int_array(values: np.ndarray) -> str:
@@ -235,15 +243,33 @@ def _pg_int_array(values: np.ndarray) -> str:
     return "{" + ",".join(map(str, values.tolist())) + "}"
 
 
-def _cells(boxes: np.ndarray) -> np.ndarray:
-    """The keys of the grid cells covering the boxes (lon0, lat0, lon1, lat1 rows), sorted and unique."""
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(s, s + c) for each (s, c), without a Python loop."""
+    counts = np.asarray(counts, np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    ends = np.cumsum(counts)
+    return np.repeat(np.asarray(starts, np.int64) - (ends - counts), counts) + np.arange(total)
+
+
+def _box_cells(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The grid cells covering each box (lon0, lat0, lon1, lat1 rows): (cell keys, index of the box) pairs."""
     r0 = np.floor((boxes[:, 1] + 90.0) / CELL_DEG).astype(np.int64)
     r1 = np.floor((boxes[:, 3] + 90.0) / CELL_DEG).astype(np.int64)
     c0 = np.floor((boxes[:, 0] + 180.0) / CELL_DEG).astype(np.int64)
     c1 = np.floor((boxes[:, 2] + 180.0) / CELL_DEG).astype(np.int64)
-    keys = [np.add.outer(np.arange(a, b + 1) * CELL_ROW_FACTOR, np.arange(lo, hi + 1)).ravel()
-            for a, b, lo, hi in zip(r0.tolist(), r1.tolist(), c0.tolist(), c1.tolist())]
-    return np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+    nr, nc = r1 - r0 + 1, c1 - c0 + 1
+    box = np.repeat(np.arange(len(boxes)), nr * nc)
+    k = _ranges(np.zeros(len(boxes), np.int64), nr * nc)           # position inside the box's block of cells
+    rows = r0[box] + k // nc[box]
+    cols = c0[box] + k % nc[box]
+    return rows * CELL_ROW_FACTOR + cols, box
+
+
+def _cells(boxes: np.ndarray) -> np.ndarray:
+    """The keys of the grid cells covering the boxes (lon0, lat0, lon1, lat1 rows), sorted and unique."""
+    return np.unique(_box_cells(boxes)[0])
 
 
 class _NumpyArrayLoader(Loader):
@@ -265,43 +291,40 @@ class _NumpyArrayLoader(Loader):
         return rec["v"].astype(native)
 
 
+_ARRAY_DTYPES = {"int2": ">i2", "int4": ">i4", "int8": ">i8", "float8": ">f8"}
+
+
 def _numpy_cursor(conn: psycopg.Connection) -> psycopg.Cursor:
     """A binary cursor that returns int2/int4/int8/float8 arrays as numpy arrays."""
     cur = conn.cursor(binary=True)
-    for name, dt in (("int2", ">i2"), ("int4", ">i4"), ("int8", ">i8"), ("float8", ">f8")):
+    for name, dt in _ARRAY_DTYPES.items():
         loader = type(f"{name.capitalize()}ArrayNumpyLoader", (_NumpyArrayLoader,), {"dtype": np.dtype(dt)})
         cur.adapters.register_loader(pg_types[name].array_oid, loader)
     return cur
 
 
-def fetch_candidates(conn: psycopg.Connection, pieces: list[np.ndarray], params: rm.Params,
-                     *, near_boxes: np.ndarray | None = None, far_boxes: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The events that may count for some piece, as numpy columns (index-only scans on the grid key).
+class _Int4Array:
+    """An int32 numpy array to send as a binary PostgreSQL integer[] (one buffer, no Python int per element)."""
 
-    Each event comes once: the far cells (where only uncertain locations can count) exclude the near cells.
-    """
-    near_boxes = _boxes(pieces, params.buffer_m) if near_boxes is None else near_boxes
-    far_boxes = _boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M) if far_boxes is None else far_boxes
-    near = _cells(near_boxes)
-    far = np.setdiff1d(_cells(far_boxes), near, assume_unique=True)
-    start = params.as_of - timedelta(days=params.days)
-    cur = _numpy_cursor(conn)
-    cur.execute(queries.get("exposure/candidate_events"),
-                {"near_cells": _pg_int_array(near), "far_cells": _pg_int_array(far), "start": start, "as_of": params.as_of})
-    ids, lons, lats, ages, fat, codes = cur.fetchone()
-    if ids is None:
-        return {"id": np.zeros(0, np.int64)}
-    return {"id": ids, "lon": lons, "lat": lats, "age": ages.astype(np.int64), "fatalities": fat.astype(np.int64),
-            "code": codes.astype(np.int64)}
+    __slots__ = ("values",)
+
+    def __init__(self, values: np.ndarray):
+        self.values = np.asarray(values)
 
 
-def _top_k(values: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the k largest values, largest first, ties in index order (= a stable argsort's first k)."""
-    if len(values) <= k:
-        return np.argsort(-values, kind="stable")
-    kth = np.partition(values, len(values) - k)[len(values) - k]        # the k-th largest value
-    cand = np.flatnonzero(values >= kth)                                # in index order
-    return cand[np.argsort(-values[cand], kind="stable")][:k]
+class _Int4ArrayDumper(Dumper):
+    format = Format.BINARY
+    oid = pg_types["int4"].array_oid
+
+    def dump(self, obj: _Int4Array) -> bytes:
+        v = obj.values
+        int4 = pg_types["int4"].oid
+        if len(v) == 0:
+            return struct.pack(">iii", 0, 0, int4)
+        body = np.empty(len(v), np.dtype([("len", ">i4"), ("v", ">i4")]))
+        body["len"] = 4
+        body["v"] = v
+        return struct.pack(">iiiii", 1, 0, int4, len(v), 1) + body.tobytes()
 
 
 def _code_tables() -> tuple[np.ndarray, np.ndarray]:
@@ -318,6 +341,213 @@ def _code_tables() -> tuple[np.ndarray, np.ndarray]:
     return tw, unc
 
 
+def _uncertainty_classes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct finite uncertainties (m, ascending; 0 first) and the location codes the two outer rings read.
+
+    mid ring: every code with a positive uncertainty; outer ring (beyond buffer + the second largest
+    uncertainty): only the codes with the largest one.
+    """
+    _, unc = _code_tables()
+    finite = unc[~np.isnan(unc)]
+    classes = np.unique(np.concatenate([[0.0], finite]))
+    pos = np.flatnonzero(~np.isnan(unc) & (np.nan_to_num(unc) > 0)).astype(np.int16)
+    top = np.flatnonzero(~np.isnan(unc) & (np.nan_to_num(unc) == classes[-1]) & (np.nan_to_num(unc) > 0))
+    return classes, pos, top.astype(np.int16)
+
+
+@dataclass(frozen=True, eq=False)
+class RoutePlan:
+    """What a profile needs that does not depend on the events: pieces, their metric frames, boxes and cells.
+
+    Built once per (route, segment length, buffer) and cached (``route_plan``); its arrays are read-only.
+    """
+
+    pieces: tuple[np.ndarray, ...]
+    coords: tuple[tuple[tuple[float, float], ...], ...]   # per piece, its vertices as (lon, lat) tuples
+    length_m: np.ndarray                                   # per piece, geodesic length
+    start_m: np.ndarray                                    # per piece, distance along the route to its start
+    wkbs: tuple[bytes, ...]                                # per piece, WKB LineString (crossings query)
+    frame: np.ndarray                                      # (4, S): tangent-plane origin (mean of the vertices:
+                                                           # lon0, lat0) and metres per degree of lon, of lat there
+    sub: np.ndarray                                        # (J, 5, S): ax, ay, dx, dy, |d|^2 of sub-segment j
+    n_sub: np.ndarray                                      # (S,): sub-segments of each piece (the rest repeat)
+    classes: np.ndarray                                    # (K,): the uncertainty classes (m), 0 first
+    boxes: np.ndarray                                      # (K, S, 4): piece boxes grown by buffer + class
+    near_cells: np.ndarray                                 # int32 cell keys, sorted; disjoint lists
+    mid_cells: np.ndarray
+    outer_cells: np.ndarray
+    mid_locs: np.ndarray                                   # int16 location codes the mid ring reads
+    outer_locs: np.ndarray                                 # int16 location codes the outer ring reads
+
+
+def _readonly(*arrays: np.ndarray) -> None:
+    for a in arrays:
+        a.flags.writeable = False
+
+
+def _build_plan(route: LineString, segment_m: float, buffer_m: float) -> RoutePlan:
+    pieces = split_route(route, segment_m)
+    sizes = np.array([len(p) for p in pieces])
+    starts = np.concatenate([[0], np.cumsum(sizes[:-1])])
+    coords = np.concatenate(pieces)
+    s = len(pieces)
+    # geodesic lengths: one inverse problem per pair of consecutive vertices, summed per piece in vertex order
+    # (as Geod.line_length sums them)
+    _, _, dist = GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+    length = np.zeros(s)
+    for j in range(int(sizes.max()) - 1):
+        length += np.where(j < sizes - 1, dist[np.minimum(starts + j, len(dist) - 1)], 0.0)
+    start_m = np.concatenate([[0.0], np.cumsum(length)[:-1]])
+    # the kernel's tangent plane of each piece: origin at the mean vertex, the ellipsoid's radii there
+    lon0 = np.add.reduceat(coords[:, 0], starts) / sizes
+    lat0 = np.add.reduceat(coords[:, 1], starts) / sizes
+    radii = np.array([_radii(float(v)) for v in lat0])
+    kx, ky = math.radians(1) * radii[:, 0], math.radians(1) * radii[:, 1]
+    piece_of = np.repeat(np.arange(s), sizes)
+    vx = (coords[:, 0] - lon0[piece_of]) * kx[piece_of]
+    vy = (coords[:, 1] - lat0[piece_of]) * ky[piece_of]
+    n_sub = sizes - 1
+    j_max = max(int(n_sub.max()), 1)
+    sub = np.empty((j_max, 5, s))
+    for j in range(j_max):
+        jj = np.minimum(j, np.maximum(n_sub - 1, 0))      # past a piece's last sub-segment: repeat it (same minimum)
+        a, b = starts + jj, starts + np.minimum(jj + 1, sizes - 1)
+        dx, dy = vx[b] - vx[a], vy[b] - vy[a]
+        ll = dx * dx + dy * dy
+        sub[j] = (vx[a], vy[a], dx, dy, np.where(ll == 0, 1.0, ll))   # |d| = 0: numerator 0, t = 0
+    classes, mid_locs, outer_locs = _uncertainty_classes()
+    box = _piece_boxes(coords, starts)
+    boxes = np.stack([_grown(box, buffer_m + u) for u in classes])
+    # cells: those whose rectangle comes within buffer (+ a class) of a piece, in the piece's own tangent plane
+    # (the kernel's metric): distance from the cell's centre to the piece minus the half diagonal is a lower bound
+    keys, which = _box_cells(boxes[-1])
+    rows, cols = keys // CELL_ROW_FACTOR, keys % CELL_ROW_FACTOR
+    margin = 1e-9                                          # degrees: floor() of a point on a cell edge
+    clon = (cols + 0.5) * CELL_DEG - 180.0
+    clat = (rows + 0.5) * CELL_DEG - 90.0
+    hx = (0.5 * CELL_DEG + margin) * kx[which]
+    hy = (0.5 * CELL_DEG + margin) * ky[which]
+    d = _pair_distances((clon - lon0[which]) * kx[which], (clat - lat0[which]) * ky[which], sub, which)
+    lower = d - np.hypot(hx, hy)
+    cell_keys, inv = np.unique(keys, return_inverse=True)
+    cell_lower = np.full(len(cell_keys), np.inf)
+    np.minimum.at(cell_lower, inv, lower)
+    slack = 1e-9 * (buffer_m + classes[-1]) + 1e-6
+    mid_u = classes[-2] if len(classes) > 2 else 0.0
+    near = cell_keys[cell_lower <= buffer_m + slack]
+    mid = cell_keys[(cell_lower > buffer_m + slack) & (cell_lower <= buffer_m + mid_u + slack)]
+    outer = cell_keys[(cell_lower > buffer_m + mid_u + slack) & (cell_lower <= buffer_m + classes[-1] + slack)]
+    wkbs = shapely.to_wkb(shapely.linestrings(coords, indices=piece_of))
+    plan = RoutePlan(
+        pieces=tuple(pieces), coords=tuple(tuple(map(tuple, p.tolist())) for p in pieces), length_m=length,
+        start_m=start_m, wkbs=tuple(wkbs.tolist()), frame=np.stack([lon0, lat0, kx, ky]), sub=sub,
+        n_sub=np.maximum(n_sub, 1), classes=classes, boxes=boxes,
+        near_cells=near.astype(np.int32), mid_cells=mid.astype(np.int32), outer_cells=outer.astype(np.int32),
+        mid_locs=mid_locs, outer_locs=outer_locs)
+    for p in pieces:
+        _readonly(p)
+    _readonly(plan.length_m, plan.start_m, plan.frame, plan.sub, plan.n_sub, plan.classes, plan.boxes,
+              plan.near_cells, plan.mid_cells, plan.outer_cells, plan.mid_locs, plan.outer_locs)
+    return plan
+
+
+@lru_cache(maxsize=32)
+def _cached_plan(wkb: bytes, segment_m: float, buffer_m: float) -> RoutePlan:
+    return _build_plan(shapely.from_wkb(wkb), segment_m, buffer_m)
+
+
+def route_plan(route: LineString, segment_m: float, buffer_m: float) -> RoutePlan:
+    """The route's plan (pieces, frames, cells), cached for the last 32 (route, segment length, buffer)."""
+    return _cached_plan(shapely.to_wkb(route), float(segment_m), float(buffer_m))
+
+
+def _pair_distances(px: np.ndarray, py: np.ndarray, sub: np.ndarray, seg: np.ndarray,
+                    counts: np.ndarray | None = None) -> np.ndarray:
+    """Distances (m) from points (px, py: metres in the tangent plane of piece seg) to that piece's polyline.
+
+    The arithmetic of point_polyline_distance_m, for many (point, piece) pairs at once. With ``counts`` (pairs per
+    piece, pairs grouped by piece, seg = the pieces 0..len(counts) - 1 of ``sub``), the piece's constants are
+    repeated instead of gathered.
+    """
+    best = np.full(px.shape, np.inf)                       # squared distances; one square root at the end
+    for j in range(sub.shape[0]):
+        if counts is None:
+            ax, ay, dx, dy, ll = (sub[j, q].take(seg) for q in range(5))
+        else:
+            ax, ay, dx, dy, ll = (np.repeat(sub[j, q], counts) for q in range(5))
+        t = np.clip(((px - ax) * dx + (py - ay) * dy) / ll, 0.0, 1.0)
+        ex, ey = px - (ax + t * dx), py - (ay + t * dy)
+        np.minimum(best, ex * ex + ey * ey, out=best)
+    return np.sqrt(best)
+
+
+def fetch_candidates(conn: psycopg.Connection, plan: RoutePlan, params: rm.Params) -> dict[str, np.ndarray]:
+    """The events that may count for some piece of the plan, as numpy columns (index-only scans on the grid key).
+
+    Each event comes once (the plan's three cell lists are disjoint). Columns: id, lon, lat, age (days before
+    as_of), fatalities, code (conflict.exposure_code).
+    """
+    cur = _candidates_cursor(conn, plan, params)
+    return _candidate_columns(cur.fetchone())
+
+
+def _candidates_cursor(conn: psycopg.Connection, plan: RoutePlan, params: rm.Params) -> psycopg.Cursor:
+    cur = _numpy_cursor(conn)
+    cur.adapters.register_dumper(_Int4Array, _Int4ArrayDumper)
+    cur.execute(queries.get("exposure/candidate_events"),
+                {"near_cells": _Int4Array(plan.near_cells), "mid_cells": _Int4Array(plan.mid_cells),
+                 "outer_cells": _Int4Array(plan.outer_cells), "mid_locs": plan.mid_locs.tolist(),
+                 "outer_locs": plan.outer_locs.tolist(),
+                 "since": params.as_of - timedelta(days=params.days), "as_of": params.as_of})
+    return cur
+
+
+def _candidate_columns(row) -> dict[str, np.ndarray]:
+    ids, lons, lats, packed = row
+    if ids is None:
+        z = np.zeros(0)
+        return {"id": np.zeros(0, np.int64), "lon": z, "lat": z, "age": np.zeros(0, np.int64),
+                "fatalities": np.zeros(0, np.int64), "code": np.zeros(0, np.int64)}
+    return {"id": ids, "lon": lons, "lat": lats, "age": packed >> 42, "fatalities": (packed >> 10) & 0xFFFFFFFF,
+            "code": packed & 0x3FF}
+
+
+def _top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k largest values, largest first, ties in index order (= a stable argsort's first k)."""
+    if len(values) <= k:
+        return np.argsort(-values, kind="stable")
+    kth = np.partition(values, len(values) - k)[len(values) - k]        # the k-th largest value
+    cand = np.flatnonzero(values >= kth)                                # in index order
+    return cand[np.argsort(-values[cand], kind="stable")][:k]
+
+
+def top_per_group(group: np.ndarray, values: np.ndarray, ties: tuple[np.ndarray, ...], k: int,
+                  n_groups: int) -> np.ndarray:
+    """For items sorted by group: indexes of each group's k largest values, largest first, equal values ordered by
+    the ``ties`` keys (ascending; the first key first); groups in order. Vectorised: a lower bound of each group's
+    k-th largest value (the smallest of the maxima of k chunks of the group: k different elements) leaves few
+    candidates to sort.
+    """
+    if len(values) == 0 or k <= 0:
+        return np.zeros(0, np.int64)
+    counts = np.bincount(group, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    full = np.flatnonzero(counts >= k)
+    bound = np.full(n_groups, -np.inf)
+    if len(full):
+        # per full group: the starts of its k chunks, then its end (that last reduction is discarded)
+        idx = np.empty((len(full), k + 1), np.int64)
+        idx[:, :k] = starts[full, None] + (np.arange(k)[None, :] * counts[full, None]) // k
+        idx[:, k] = starts[full] + counts[full]
+        maxima = np.maximum.reduceat(np.append(values, -np.inf), idx.ravel()).reshape(len(full), k + 1)[:, :k]
+        bound[full] = maxima.min(axis=1)
+    cand = np.flatnonzero(values >= bound[group])
+    order = cand[np.lexsort((*(t[cand] for t in reversed(ties)), -values[cand], group[cand]))]
+    g = group[order]
+    first = np.searchsorted(g, g, "left")                            # position of each group's first candidate
+    return order[np.arange(len(order)) - first < k]
+
+
 def _weights(ev: dict[str, np.ndarray], params: rm.Params) -> tuple[np.ndarray, np.ndarray]:
     """Per event: weight x decay, and the location uncertainty in metres (NaN: never counted)."""
     tw, unc = _code_tables()
@@ -326,108 +556,177 @@ def _weights(ev: dict[str, np.ndarray], params: rm.Params) -> tuple[np.ndarray, 
     return w * dec, unc[ev["code"] % 100]
 
 
+@dataclass
+class _Hits:
+    """The (segment, event) pairs that count: segment-major, events as indexes into the candidate columns."""
+
+    seg: np.ndarray
+    ev: np.ndarray
+    distance_m: np.ndarray
+    distance_weight: np.ndarray
+    contribution: np.ndarray
+
+
+_CHUNK_PAIRS = 16_384      # pairs per block of pieces in the kernel: its temporaries stay in the CPU's cache
+
+
+def _kernel(plan: RoutePlan, ev: dict[str, np.ndarray], wd: np.ndarray, unc: np.ndarray, buffer_m: float) -> _Hits:
+    """Every (segment, event) pair within reach, with its distance, distance weight and contribution.
+
+    Per uncertainty class, the class's events sorted by longitude: a piece's candidates are one slice (two binary
+    searches against the piece's box grown by buffer + the class), then its latitude range; then the distances to
+    the piece, in its tangent plane. Pieces are taken in blocks of about _CHUNK_PAIRS candidate pairs.
+    """
+    lon, lat = ev["lon"], ev["lat"]
+    s = len(plan.pieces)
+    k = len(plan.classes)
+    cls = np.searchsorted(plan.classes, unc)                    # unc is one of the classes
+    order_parts, lo, hi, offset = [], np.empty((s, k), np.int64), np.empty((s, k), np.int64), 0
+    for c in range(k):
+        members = np.flatnonzero(cls == c)
+        members = members[np.argsort(lon[members], kind="stable")]
+        sl = lon[members]
+        lo[:, c] = np.searchsorted(sl, plan.boxes[c, :, 0], "left") + offset
+        hi[:, c] = np.searchsorted(sl, plan.boxes[c, :, 2], "right") + offset
+        order_parts.append(members)
+        offset += len(members)
+    perm = np.concatenate(order_parts)
+    counts = hi - lo                                            # (piece, class) slices
+    y0, y1 = plan.boxes[:, :, 1].T, plan.boxes[:, :, 3].T         # (piece, class) latitude ranges
+    per_piece = counts.sum(axis=1)
+    # blocks of consecutive pieces holding about _CHUNK_PAIRS candidate pairs each
+    cuts = np.searchsorted(np.cumsum(per_piece), np.arange(1, int(per_piece.sum()) // _CHUNK_PAIRS + 1) * _CHUNK_PAIRS)
+    bounds = np.unique(np.concatenate([[0], np.minimum(cuts + 1, s), [s]]))
+    out_seg, out_e, out_d, out_deff = [], [], [], []
+    for p0, p1 in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+        cnt = counts[p0:p1].ravel()
+        e = perm[_ranges(lo[p0:p1].ravel(), cnt)]
+        la = lat.take(e)
+        keep = np.flatnonzero((la >= np.repeat(y0[p0:p1].ravel(), cnt)) & (la <= np.repeat(y1[p0:p1].ravel(), cnt)))
+        seg = np.repeat(np.arange(p1 - p0), counts[p0:p1].sum(axis=1)).take(keep)
+        e, la = e.take(keep), la.take(keep)
+        n_in = np.bincount(seg, minlength=p1 - p0)
+        lon0, lat0, kx, ky = (np.repeat(plan.frame[q, p0:p1], n_in) for q in range(4))
+        j = int(plan.n_sub[p0:p1].max())                      # past a piece's own, sub-segments repeat its last
+        d = _pair_distances((lon.take(e) - lon0) * kx, (la - lat0) * ky, plan.sub[:j, :, p0:p1], seg, n_in)
+        d_eff = np.maximum(d - unc.take(e), 0.0)
+        inside = np.flatnonzero(d_eff <= buffer_m)
+        out_seg.append(seg.take(inside) + p0)
+        out_e.append(e.take(inside))
+        out_d.append(d.take(inside))
+        out_deff.append(d_eff.take(inside))
+    if not out_seg:
+        z = np.zeros(0)
+        return _Hits(seg=np.zeros(0, np.int64), ev=np.zeros(0, np.int64), distance_m=z, distance_weight=z,
+                     contribution=z)
+    seg, e, d, d_eff = (np.concatenate(x) for x in (out_seg, out_e, out_d, out_deff))
+    dw = 1.0 - 0.5 * d_eff / buffer_m
+    return _Hits(seg=seg, ev=e, distance_m=d, distance_weight=dw, contribution=wd.take(e) * dw)
+
+
+STAGES = ("plan", "candidates", "kernel", "top events", "details", "crossings", "build")
+
+
 def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params | None = None,
-                  *, notes: list[str] | None = None) -> Profile:
-    """The per-segment risk profile of ``route`` (EPSG:4326 LineString) as of ``params.as_of``."""
+                  *, notes: list[str] | None = None, timings: dict[str, float] | None = None) -> Profile:
+    """The per-segment risk profile of ``route`` (EPSG:4326 LineString) as of ``params.as_of``.
+
+    ``timings``, when given, receives the seconds spent in each stage (keys: ``STAGES``): the route's plan (cached
+    per route), the candidates query (SQL and transfer), the kernel (weights, pairs, distances), the top events,
+    their details (second query), waiting for the crossings (third query, answered during the kernel) and
+    building the segments and the summary.
+    """
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        clock.append(time.perf_counter())
+        if timings is not None:
+            timings[stage] = timings.get(stage, 0.0) + clock[-1] - clock[-2]
+
     params = params or rm.Params()
     params.check()
-    pieces = split_route(route, params.segment_m)
-    near_boxes = _boxes(pieces, params.buffer_m)
-    far_boxes = _boxes(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M)
-    ev = fetch_candidates(conn, pieces, params, near_boxes=near_boxes, far_boxes=far_boxes)
-    if len(ev["id"]):
+    plan = route_plan(route, params.segment_m, params.buffer_m)
+    s = len(plan.pieces)
+    lap("plan")
+    # pipeline mode: the corridors/zones query is sent as soon as the candidates are in and the server answers it
+    # while the kernel runs (its result is read afterwards)
+    with conn.pipeline():
+        row = _candidates_cursor(conn, plan, params).fetchone()
+        xcur = _crossings_cursor(conn, plan, params)
+        lap("candidates")
+        ev = _candidate_columns(row)
         wd, unc = _weights(ev, params)
-        keep = ~np.isnan(unc)                              # UCDP country-level events never count
-        ev = {k: v[keep] for k, v in ev.items()}
-        wd, unc = wd[keep], unc[keep]
-    n = len(ev["id"])
-    if n:
-        # every column in longitude order: a piece's candidates are one contiguous slice (two binary searches)
-        order = np.argsort(ev["lon"], kind="stable")
-        ev = {k: v[order] for k, v in ev.items()}
-        wd, unc = wd[order], unc[order]
-        lons, lats = ev["lon"], ev["lat"]
-        reach = params.buffer_m + unc                      # how far from a piece each event can still count
-        best = np.zeros(n)                                 # per event, its largest contribution to a segment
+        keep = ~np.isnan(unc)                                  # UCDP country-level events never count
+        if not keep.all():
+            ev = {k: v[keep] for k, v in ev.items()}
+            wd, unc = wd[keep], unc[keep]
+        hits = _kernel(plan, ev, wd, unc, params.buffer_m)
+        n = len(ev["id"])
+        score = np.bincount(hits.seg, weights=hits.contribution, minlength=s)
+        n_events = np.bincount(hits.seg, minlength=s)
+        fat_seg = np.bincount(hits.seg, weights=ev["fatalities"].take(hits.ev), minlength=s)
+        best = np.zeros(n)                                     # per event, its largest contribution to a segment
+        np.maximum.at(best, hits.ev, hits.contribution)
         hit = np.zeros(n, bool)
-        frames = _frames(pieces, params.buffer_m + rm.MAX_UNCERTAINTY_M).tolist()
+        hit[hits.ev] = True
+        lap("kernel")
+        # top contributors (equal contributions: the westernmost event first, then the lower id)
+        top = top_per_group(hits.seg, hits.contribution, (ev["lon"].take(hits.ev), ev["id"].take(hits.ev)),
+                            params.top_events, s)
+        lap("top events")
+        crossings = xcur.fetchall()
+    lap("crossings")
+    top_ev = hits.ev.take(top)
+    top_ids = ev["id"].take(top_ev).tolist()
+    details = {}
+    if top_ids:
+        details = {r[0]: r for r in conn.execute(queries.get("exposure/event_details"),
+                                                  {"ids": sorted(set(top_ids))})}
+    lap("details")
 
-    segments: list[Segment] = []
-    pos = 0.0
-    per_segment_hits: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    for i, line in enumerate(pieces):
-        length = float(GEOD.line_length(line[:, 0], line[:, 1]))
-        seg = Segment(index=i, start_m=pos, length_m=length, coords=[tuple(c) for c in line.tolist()])
-        pos += length
-        if n:
-            x0, y0, x1, y1 = far_boxes[i]
-            lo_i, hi_i = int(np.searchsorted(lons, x0, "left")), int(np.searchsorted(lons, x1, "right"))
-            lo, la, r = lons[lo_i:hi_i], lats[lo_i:hi_i], reach[lo_i:hi_i]
-            # the piece's box grown by each event's own reach: exact locations within the buffer only,
-            # uncertain ones up to buffer + their uncertainty
-            px0, py0, px1, py1, dlon_m, dlat_m = frames[i]
-            dx, dy = r * dlon_m, r * dlat_m
-            idx = lo_i + np.flatnonzero((la >= py0 - dy) & (la <= py1 + dy) & (lo >= px0 - dx) & (lo <= px1 + dx))
-            d = point_polyline_distance_m(lons[idx], lats[idx], line)
-            d_eff = np.maximum(d - unc[idx], 0.0)
-            inside = d_eff <= params.buffer_m
-            idx, d, d_eff = idx[inside], d[inside], d_eff[inside]
-            dw = 1.0 - 0.5 * d_eff / params.buffer_m
-            c = wd[idx] * dw
-            seg.score = float(c.sum())
-            seg.events = int(len(idx))
-            seg.fatalities = int(ev["fatalities"][idx].sum())
-            per_segment_hits.append((idx, d, dw, c))
-            np.maximum.at(best, idx, c)
-            hit[idx] = True
-        seg.score_per_100km = seg.score / max(length, 0.5 * params.segment_m) * 100_000.0
-        seg.event_level = rm.level_for(seg.score_per_100km)
-        segments.append(seg)
+    per100 = score / np.maximum(plan.length_m, 0.5 * params.segment_m) * 100_000.0
+    segments = [Segment(index=i, start_m=st, length_m=ln, coords=list(plan.coords[i]), score=sc, score_per_100km=sp,
+                        event_level=rm.level_for(sp), events=ne, fatalities=int(fs))
+                for i, (st, ln, sc, sp, ne, fs) in enumerate(zip(
+                    plan.start_m.tolist(), plan.length_m.tolist(), score.tolist(), per100.tolist(),
+                    n_events.tolist(), fat_seg.tolist()))]
+    dates: dict[int, str] = {}
+    for i, eid, age, fat, code, u, d, dw, c in zip(
+            hits.seg.take(top).tolist(), top_ids, ev["age"].take(top_ev).tolist(),
+            ev["fatalities"].take(top_ev).tolist(), ev["code"].take(top_ev).tolist(), unc.take(top_ev).tolist(),
+            hits.distance_m.take(top).tolist(), hits.distance_weight.take(top).tolist(),
+            hits.contribution.take(top).tolist()):
+        etype = TYPE_CODES[code // 100 - 1] if 1 <= code // 100 <= len(TYPE_CODES) else ""
+        if age not in dates:
+            dates[age] = (params.as_of - timedelta(days=age)).isoformat()
+        t = Contribution(
+            event_id=eid, event_date=dates[age], event_type=etype, fatalities=fat, distance_m=round(d, 1),
+            uncertainty_m=u, age_days=age, weight=round(rm.event_weight(etype, fat), 4),
+            decay=round(rm.decay(float(age), params.half_life_days), 4), distance_weight=round(dw, 4),
+            contribution=round(c, 4))
+        r = details.get(eid)
+        if r:
+            t.sub_event_type, t.location, t.event_type = r[1], r[2], r[7]
+            t.actors = " vs ".join(a for a in (r[3], r[4]) if a) or None
+        segments[i].top_events.append(t)
 
-    # top contributors, with what the reader needs to recognise them
-    wanted: set[int] = set()
-    if n:
-        for seg, (idx, d, dw, c) in zip(segments, per_segment_hits):
-            top = _top_k(c, params.top_events)
-            for j in top:
-                k = idx[j]
-                code = int(ev["code"][k])
-                etype = TYPE_CODES[code // 100 - 1] if 1 <= code // 100 <= len(TYPE_CODES) else ""
-                seg.top_events.append(Contribution(
-                    event_id=int(ev["id"][k]), event_date=(params.as_of - timedelta(days=int(ev["age"][k]))).isoformat(),
-                    event_type=etype, fatalities=int(ev["fatalities"][k]),
-                    distance_m=round(float(d[j]), 1), uncertainty_m=float(unc[k]), age_days=int(ev["age"][k]),
-                    weight=round(rm.event_weight(etype, int(ev["fatalities"][k])), 4),
-                    decay=round(rm.decay(float(ev["age"][k]), params.half_life_days), 4),
-                    distance_weight=round(float(dw[j]), 4), contribution=round(float(c[j]), 4)))
-                wanted.add(int(ev["id"][k]))
-    if wanted:
-        details = {r[0]: r for r in conn.execute(queries.get("exposure/event_details"), {"ids": sorted(wanted)})}
-        for seg in segments:
-            for t in seg.top_events:
-                r = details.get(t.event_id)
-                if r:
-                    t.sub_event_type, t.location, t.event_type = r[1], r[2], r[7]
-                    t.actors = " vs ".join(a for a in (r[3], r[4]) if a) or None
-
-    _add_crossings(conn, segments, params)
-
+    _set_crossings(segments, crossings)
     for seg in segments:
         _apply_levels(seg)
 
-    total_m = sum(s.length_m for s in segments)
+    total_m = float(plan.length_m.sum())
     route_score = float(best[hit].sum()) if n else 0.0
     distinct = int(hit.sum()) if n else 0
     fat = int(ev["fatalities"][hit].sum()) if n else 0
-    per100 = route_score / max(total_m, 1.0) * 100_000.0
+    per100_route = route_score / max(total_m, 1.0) * 100_000.0
     worst = max((rm.level_index(s.level) for s in segments), default=0)
-    level = rm.LEVELS[max(worst, rm.level_index(rm.level_for(per100)))]
+    level = rm.LEVELS[max(worst, rm.level_index(rm.level_for(per100_route)))]
     crossed = {}
-    for s in segments:
-        for c in s.crossings:
+    for sg in segments:
+        for c in sg.crossings:
             crossed[(c.what, c.id)] = {"what": c.what, "name": c.name, "kind": c.kind, "status": c.status,
                                        "controllers": c.controllers, "restrictions": c.restrictions}
-    top_route = sorted((t for s in segments for t in s.top_events), key=lambda t: -t.contribution)
+    top_route = sorted((t for sg in segments for t in sg.top_events), key=lambda t: -t.contribution)
     seen: set[int] = set()
     top_list = []
     for t in top_route:
@@ -441,19 +740,25 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
         "segment_m": params.segment_m, "half_life_days": params.half_life_days,
         "length_km": round(total_m / 1000, 3), "segments": len(segments),
         "distinct_events": distinct, "fatalities": fat,
-        "score": round(route_score, 4), "score_per_100km": round(per100, 3), "level": level,
+        "score": round(route_score, 4), "score_per_100km": round(per100_route, 3), "level": level,
         "worst_segment_level": rm.LEVELS[worst],
-        "levels": {lv: sum(1 for s in segments if s.level == lv) for lv in rm.LEVELS},
+        "levels": {lv: sum(1 for sg in segments if sg.level == lv) for lv in rm.LEVELS},
         "crossings": list(crossed.values()), "top_events": top_list, "notes": list(notes or []),
         "thresholds_per_100km": rm.LEVEL_THRESHOLDS_PER_100KM,
     }
-    return Profile(segments=segments, summary=summary, params=params, notes=list(notes or []))
+    profile = Profile(segments=segments, summary=summary, params=params, notes=list(notes or []))
+    lap("build")
+    return profile
 
 
-def _add_crossings(conn: psycopg.Connection, segments: list[Segment], params: rm.Params) -> None:
-    wkbs = [shapely.to_wkb(LineString(s.coords)) for s in segments]
-    rows = conn.execute(queries.get("exposure/crossings"),
-                        {"wkbs": wkbs, "as_of": params.as_of, "hostile_kinds": list(rm.HOSTILE_ACTOR_KINDS)}).fetchall()
+def _crossings_cursor(conn: psycopg.Connection, plan: RoutePlan, params: rm.Params) -> psycopg.Cursor:
+    cur = conn.cursor()
+    cur.execute(queries.get("exposure/crossings"),
+                {"wkbs": list(plan.wkbs), "as_of": params.as_of, "hostile_kinds": list(rm.HOSTILE_ACTOR_KINDS)})
+    return cur
+
+
+def _set_crossings(segments: list[Segment], rows) -> None:
     for i, what, cid, name, kind, status, restr, ctrl, hostile, vf, vt in rows:
         if what == "corridor":
             floor = rm.CORRIDOR_FLOOR.get(kind)
