@@ -25,7 +25,9 @@ Example
 from __future__ import annotations
 
 import math
+import queue
 import struct
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
@@ -84,8 +86,9 @@ def point_polyline_distance_m(lons: np.ndarray, lats: np.ndarray, line: np.ndarr
         ax, ay, bx, by = vx[i], vy[i], vx[i + 1], vy[i + 1]
         dx, dy = bx - ax, by - ay
         ll = dx * dx + dy * dy
-        t = np.zeros_like(px) if ll == 0 else np.clip(((px - ax) * dx + (py - ay) * dy) / ll, 0.0, 1.0)
-        ex, ey = px - (ax + t * dx), py - (ay + t * dy)
+        qx, qy = px - ax, py - ay
+        t = np.zeros_like(px) if ll == 0 else np.clip((qx * dx + qy * dy) / ll, 0.0, 1.0)
+        ex, ey = qx - t * dx, qy - t * dy
         np.minimum(best, ex * ex + ey * ey, out=best)
     return np.sqrt(best)
 
@@ -355,6 +358,13 @@ def _uncertainty_classes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return classes, pos, top.astype(np.int16)
 
 
+# The candidates are fetched section by section (consecutive runs of pieces, ~CELLS_PER_SECTION cells each, at most
+# MAX_SECTIONS): a thread runs the queries while the kernel works on the sections already received, so the server
+# (one CPU) and the kernel (the other) work at the same time.
+CELLS_PER_SECTION = 600
+MAX_SECTIONS = 4
+
+
 @dataclass(frozen=True, eq=False)
 class RoutePlan:
     """What a profile needs that does not depend on the events: pieces, their metric frames, boxes and cells.
@@ -373,9 +383,8 @@ class RoutePlan:
     n_sub: np.ndarray                                      # (S,): sub-segments of each piece (the rest repeat)
     classes: np.ndarray                                    # (K,): the uncertainty classes (m), 0 first
     boxes: np.ndarray                                      # (K, S, 4): piece boxes grown by buffer + class
-    near_cells: np.ndarray                                 # int32 cell keys, sorted; disjoint lists
-    mid_cells: np.ndarray
-    outer_cells: np.ndarray
+    sections: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]   # per section of the route, its near, mid and
+                                                           # outer cells (int32 keys, sorted); all lists disjoint
     mid_locs: np.ndarray                                   # int16 location codes the mid ring reads
     outer_locs: np.ndarray                                 # int16 location codes the outer ring reads
 
@@ -434,20 +443,27 @@ def _build_plan(route: LineString, segment_m: float, buffer_m: float) -> RoutePl
     np.minimum.at(cell_lower, inv, lower)
     slack = 1e-9 * (buffer_m + classes[-1]) + 1e-6
     mid_u = classes[-2] if len(classes) > 2 else 0.0
-    near = cell_keys[cell_lower <= buffer_m + slack]
-    mid = cell_keys[(cell_lower > buffer_m + slack) & (cell_lower <= buffer_m + mid_u + slack)]
-    outer = cell_keys[(cell_lower > buffer_m + mid_u + slack) & (cell_lower <= buffer_m + classes[-1] + slack)]
+    ring = np.full(len(cell_keys), 3)                      # 0 near, 1 mid, 2 outer, 3 out of reach
+    ring[cell_lower <= buffer_m + classes[-1] + slack] = 2
+    ring[cell_lower <= buffer_m + mid_u + slack] = 1
+    ring[cell_lower <= buffer_m + slack] = 0
+    # sections: each cell goes with its nearest piece (the first of equals); pieces are cut into n_sec runs
+    nearest = np.flatnonzero(lower == cell_lower[inv])
+    cell_piece = which[nearest[np.unique(inv[nearest], return_index=True)[1]]]
+    n_sec = int(min(MAX_SECTIONS, max(1, np.count_nonzero(ring < 3) // CELLS_PER_SECTION)))
+    section = cell_piece * n_sec // s
+    sections = tuple(tuple(cell_keys[(section == k) & (ring == r)].astype(np.int32) for r in range(3))
+                     for k in range(n_sec))
     wkbs = shapely.to_wkb(shapely.linestrings(coords, indices=piece_of))
     plan = RoutePlan(
         pieces=tuple(pieces), coords=tuple(tuple(map(tuple, p.tolist())) for p in pieces), length_m=length,
         start_m=start_m, wkbs=tuple(wkbs.tolist()), frame=np.stack([lon0, lat0, kx, ky]), sub=sub,
-        n_sub=np.maximum(n_sub, 1), classes=classes, boxes=boxes,
-        near_cells=near.astype(np.int32), mid_cells=mid.astype(np.int32), outer_cells=outer.astype(np.int32),
+        n_sub=np.maximum(n_sub, 1), classes=classes, boxes=boxes, sections=sections,
         mid_locs=mid_locs, outer_locs=outer_locs)
     for p in pieces:
         _readonly(p)
     _readonly(plan.length_m, plan.start_m, plan.frame, plan.sub, plan.n_sub, plan.classes, plan.boxes,
-              plan.near_cells, plan.mid_cells, plan.outer_cells, plan.mid_locs, plan.outer_locs)
+              plan.mid_locs, plan.outer_locs, *(c for sec in sections for c in sec))
     return plan
 
 
@@ -475,8 +491,9 @@ def _pair_distances(px: np.ndarray, py: np.ndarray, sub: np.ndarray, seg: np.nda
             ax, ay, dx, dy, ll = (sub[j, q].take(seg) for q in range(5))
         else:
             ax, ay, dx, dy, ll = (np.repeat(sub[j, q], counts) for q in range(5))
-        t = np.clip(((px - ax) * dx + (py - ay) * dy) / ll, 0.0, 1.0)
-        ex, ey = px - (ax + t * dx), py - (ay + t * dy)
+        qx, qy = px - ax, py - ay
+        t = np.clip((qx * dx + qy * dy) / ll, 0.0, 1.0)
+        ex, ey = qx - t * dx, qy - t * dy
         np.minimum(best, ex * ex + ey * ey, out=best)
     return np.sqrt(best)
 
@@ -484,20 +501,21 @@ def _pair_distances(px: np.ndarray, py: np.ndarray, sub: np.ndarray, seg: np.nda
 def fetch_candidates(conn: psycopg.Connection, plan: RoutePlan, params: rm.Params) -> dict[str, np.ndarray]:
     """The events that may count for some piece of the plan, as numpy columns (index-only scans on the grid key).
 
-    Each event comes once (the plan's three cell lists are disjoint). Columns: id, lon, lat, age (days before
-    as_of), fatalities, code (conflict.exposure_code).
+    Each event comes once (the plan's cell lists are disjoint). Columns: id, lon, lat, age (days before as_of),
+    fatalities, code (conflict.exposure_code).
     """
-    cur = _candidates_cursor(conn, plan, params)
-    return _candidate_columns(cur.fetchone())
+    parts = [_candidate_columns(_candidates_cursor(conn, plan, sec, params).fetchone()) for sec in plan.sections]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def _candidates_cursor(conn: psycopg.Connection, plan: RoutePlan, params: rm.Params) -> psycopg.Cursor:
+def _candidates_cursor(conn: psycopg.Connection, plan: RoutePlan, section: tuple[np.ndarray, np.ndarray, np.ndarray],
+                       params: rm.Params) -> psycopg.Cursor:
     cur = _numpy_cursor(conn)
     cur.adapters.register_dumper(_Int4Array, _Int4ArrayDumper)
+    near, mid, outer = section
     cur.execute(queries.get("exposure/candidate_events"),
-                {"near_cells": _Int4Array(plan.near_cells), "mid_cells": _Int4Array(plan.mid_cells),
-                 "outer_cells": _Int4Array(plan.outer_cells), "mid_locs": plan.mid_locs.tolist(),
-                 "outer_locs": plan.outer_locs.tolist(),
+                {"near_cells": _Int4Array(near), "mid_cells": _Int4Array(mid), "outer_cells": _Int4Array(outer),
+                 "mid_locs": plan.mid_locs.tolist(), "outer_locs": plan.outer_locs.tolist(),
                  "since": params.as_of - timedelta(days=params.days), "as_of": params.as_of})
     return cur
 
@@ -521,15 +539,12 @@ def _top_k(values: np.ndarray, k: int) -> np.ndarray:
     return cand[np.argsort(-values[cand], kind="stable")][:k]
 
 
-def top_per_group(group: np.ndarray, values: np.ndarray, ties: tuple[np.ndarray, ...], k: int,
-                  n_groups: int) -> np.ndarray:
-    """For items sorted by group: indexes of each group's k largest values, largest first, equal values ordered by
-    the ``ties`` keys (ascending; the first key first); groups in order. Vectorised: a lower bound of each group's
-    k-th largest value (the smallest of the maxima of k chunks of the group: k different elements) leaves few
-    candidates to sort.
+def _top_candidates(group: np.ndarray, values: np.ndarray, k: int, n_groups: int) -> np.ndarray:
+    """For items sorted by group: the indexes of the items that can be among their group's k largest values.
+
+    Every item at least as large as a lower bound of its group's k-th largest value: the smallest of the maxima of
+    k chunks of the group (k different items). A superset of the top k with their ties, usually a few per group.
     """
-    if len(values) == 0 or k <= 0:
-        return np.zeros(0, np.int64)
     counts = np.bincount(group, minlength=n_groups)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     full = np.flatnonzero(counts >= k)
@@ -541,11 +556,26 @@ def top_per_group(group: np.ndarray, values: np.ndarray, ties: tuple[np.ndarray,
         idx[:, k] = starts[full] + counts[full]
         maxima = np.maximum.reduceat(np.append(values, -np.inf), idx.ravel()).reshape(len(full), k + 1)[:, :k]
         bound[full] = maxima.min(axis=1)
-    cand = np.flatnonzero(values >= bound[group])
+    return np.flatnonzero(values >= bound[group])
+
+
+def _top_select(cand: np.ndarray, group: np.ndarray, values: np.ndarray, ties: tuple[np.ndarray, ...],
+                k: int) -> np.ndarray:
+    """Of the candidate indexes, each group's k largest values, largest first, ties by the ``ties`` keys."""
     order = cand[np.lexsort((*(t[cand] for t in reversed(ties)), -values[cand], group[cand]))]
     g = group[order]
     first = np.searchsorted(g, g, "left")                            # position of each group's first candidate
     return order[np.arange(len(order)) - first < k]
+
+
+def top_per_group(group: np.ndarray, values: np.ndarray, ties: tuple[np.ndarray, ...], k: int,
+                  n_groups: int) -> np.ndarray:
+    """For items sorted by group: indexes of each group's k largest values, largest first, equal values ordered by
+    the ``ties`` keys (ascending; the first key first); groups in order. Vectorised (see _top_candidates).
+    """
+    if len(values) == 0 or k <= 0:
+        return np.zeros(0, np.int64)
+    return _top_select(_top_candidates(group, values, k, n_groups), group, values, ties, k)
 
 
 def _weights(ev: dict[str, np.ndarray], params: rm.Params) -> tuple[np.ndarray, np.ndarray]:
@@ -584,7 +614,7 @@ def _kernel(plan: RoutePlan, ev: dict[str, np.ndarray], wd: np.ndarray, unc: np.
     order_parts, lo, hi, offset = [], np.empty((s, k), np.int64), np.empty((s, k), np.int64), 0
     for c in range(k):
         members = np.flatnonzero(cls == c)
-        members = members[np.argsort(lon[members], kind="stable")]
+        members = members[np.argsort(lon[members])]
         sl = lon[members]
         lo[:, c] = np.searchsorted(sl, plan.boxes[c, :, 0], "left") + offset
         hi[:, c] = np.searchsorted(sl, plan.boxes[c, :, 2], "right") + offset
@@ -631,10 +661,10 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
                   *, notes: list[str] | None = None, timings: dict[str, float] | None = None) -> Profile:
     """The per-segment risk profile of ``route`` (EPSG:4326 LineString) as of ``params.as_of``.
 
-    ``timings``, when given, receives the seconds spent in each stage (keys: ``STAGES``): the route's plan (cached
-    per route), the candidates query (SQL and transfer), the kernel (weights, pairs, distances), the top events,
-    their details (second query), waiting for the crossings (third query, answered during the kernel) and
-    building the segments and the summary.
+    ``timings``, when given, receives the seconds this thread spent in each stage (keys: ``STAGES``): the route's
+    plan (cached per route), waiting for the sections' candidates (the queries run in a second thread, during the
+    kernel), the kernel (weights, pairs, distances, sums), the top events, waiting for the crossings, their details
+    (one more query) and building the segments and the summary.
     """
     clock = [time.perf_counter()]
 
@@ -648,34 +678,54 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
     plan = route_plan(route, params.segment_m, params.buffer_m)
     s = len(plan.pieces)
     lap("plan")
-    # pipeline mode: the corridors/zones query is sent as soon as the candidates are in and the server answers it
-    # while the kernel runs (its result is read afterwards)
-    with conn.pipeline():
-        row = _candidates_cursor(conn, plan, params).fetchone()
-        xcur = _crossings_cursor(conn, plan, params)
-        lap("candidates")
-        ev = _candidate_columns(row)
-        wd, unc = _weights(ev, params)
-        keep = ~np.isnan(unc)                                  # UCDP country-level events never count
-        if not keep.all():
-            ev = {k: v[keep] for k, v in ev.items()}
-            wd, unc = wd[keep], unc[keep]
-        hits = _kernel(plan, ev, wd, unc, params.buffer_m)
-        n = len(ev["id"])
-        score = np.bincount(hits.seg, weights=hits.contribution, minlength=s)
-        n_events = np.bincount(hits.seg, minlength=s)
-        fat_seg = np.bincount(hits.seg, weights=ev["fatalities"].take(hits.ev), minlength=s)
-        best = np.zeros(n)                                     # per event, its largest contribution to a segment
-        np.maximum.at(best, hits.ev, hits.contribution)
-        hit = np.zeros(n, bool)
-        hit[hits.ev] = True
-        lap("kernel")
-        # top contributors (equal contributions: the westernmost event first, then the lower id)
-        top = top_per_group(hits.seg, hits.contribution, (ev["lon"].take(hits.ev), ev["id"].take(hits.ev)),
-                            params.top_events, s)
-        lap("top events")
-        crossings = xcur.fetchall()
-    lap("crossings")
+    # A thread sends the queries (each section's candidates, then the corridors/zones crossed) while this one runs
+    # the kernel on the sections already received: the server and the kernel work at the same time.
+    worker, results = _fetch_in_background(conn, plan, params)
+    parts: list[tuple[dict[str, np.ndarray], np.ndarray, _Hits, np.ndarray]] = []
+    try:
+        for _ in plan.sections:
+            row = _take(results)
+            lap("candidates")
+            ev = _candidate_columns(row)
+            wd, unc = _weights(ev, params)
+            keep = ~np.isnan(unc)                              # UCDP country-level events never count
+            if not keep.all():
+                ev = {k: v[keep] for k, v in ev.items()}
+                wd, unc = wd[keep], unc[keep]
+            hits = _kernel(plan, ev, wd, unc, params.buffer_m)
+            cand = _top_candidates(hits.seg, hits.contribution, params.top_events, s) if params.top_events > 0 \
+                else np.zeros(0, np.int64)
+            parts.append((ev, unc, hits, cand))
+            lap("kernel")
+        crossings = _take(results)
+        lap("crossings")
+    finally:
+        worker.join()
+    # the sections' events are disjoint: put them end to end
+    offsets = np.cumsum([0] + [len(p[0]["id"]) for p in parts])
+    ev = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
+    unc = np.concatenate([p[1] for p in parts])
+    hit_offsets = np.cumsum([0] + [len(p[2].ev) for p in parts])
+    hits = _Hits(seg=np.concatenate([p[2].seg for p in parts]),
+                 ev=np.concatenate([p[2].ev + o for p, o in zip(parts, offsets)]),
+                 distance_m=np.concatenate([p[2].distance_m for p in parts]),
+                 distance_weight=np.concatenate([p[2].distance_weight for p in parts]),
+                 contribution=np.concatenate([p[2].contribution for p in parts]))
+    n = len(ev["id"])
+    score = np.bincount(hits.seg, weights=hits.contribution, minlength=s)
+    n_events = np.bincount(hits.seg, minlength=s)
+    fat_seg = np.bincount(hits.seg, weights=ev["fatalities"].take(hits.ev), minlength=s)
+    best = np.zeros(n)                                         # per event, its largest contribution to a segment
+    np.maximum.at(best, hits.ev, hits.contribution)
+    hit = np.zeros(n, bool)
+    hit[hits.ev] = True
+    lap("kernel")
+    # top contributors (equal contributions: the westernmost event first, then the lower id): each section's
+    # candidates hold its part of every segment's top k
+    cand = np.concatenate([p[3] + o for p, o in zip(parts, hit_offsets)])
+    top = _top_select(cand, hits.seg, hits.contribution, (ev["lon"].take(hits.ev), ev["id"].take(hits.ev)),
+                      params.top_events)
+    lap("top events")
     top_ev = hits.ev.take(top)
     top_ids = ev["id"].take(top_ev).tolist()
     details = {}
@@ -749,6 +799,32 @@ def route_profile(conn: psycopg.Connection, route: LineString, params: rm.Params
     profile = Profile(segments=segments, summary=summary, params=params, notes=list(notes or []))
     lap("build")
     return profile
+
+
+def _fetch_in_background(conn: psycopg.Connection, plan: RoutePlan,
+                         params: rm.Params) -> tuple[threading.Thread, queue.SimpleQueue]:
+    """Start a thread that puts on a queue each section's candidates row, then the crossings rows (or the
+    exception it met). The caller must not use ``conn`` until the thread is joined."""
+    results: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work() -> None:
+        try:
+            for sec in plan.sections:
+                results.put(_candidates_cursor(conn, plan, sec, params).fetchone())
+            results.put(_crossings_cursor(conn, plan, params).fetchall())
+        except BaseException as exc:                           # handed over to the caller's thread
+            results.put(exc)
+
+    worker = threading.Thread(target=work, name="route-exposure-queries", daemon=True)
+    worker.start()
+    return worker, results
+
+
+def _take(results: queue.SimpleQueue):
+    item = results.get()
+    if isinstance(item, BaseException):
+        raise item
+    return item
 
 
 def _crossings_cursor(conn: psycopg.Connection, plan: RoutePlan, params: rm.Params) -> psycopg.Cursor:
