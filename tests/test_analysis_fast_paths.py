@@ -179,11 +179,3 @@ def test_match_alerts_equals_the_plain_geography_join(conn):
         fat_txt = f"{fat} fatality" if fat == 1 else f"{fat} fatalities"
         actors = f" ({a1}{' vs ' + a2 if a2 else ''})" if a1 else ""
         assert msg == f"{where}: {et} ({st}) at {loc} on {day.isoformat()}, {fat_txt}{actors}"
-
-
-def test_top_k_is_a_stable_argsort_prefix():
-    rng = np.random.default_rng(4)
-    for n in (0, 1, 3, 4, 50, 500):
-        for k in (1, 3, 5):
-            v = rng.integers(0, 6, n).astype(float)                    # many ties
-            assert exposure._top_k(v, k).tolist() == np.argsort(-v, kind="stable")[:k].tolist()

@@ -234,13 +234,6 @@ def _grown(box: np.ndarray, reach_m: float) -> np.ndarray:
     return np.column_stack([box[:, 0] - dlon, box[:, 1] - dlat, box[:, 2] + dlon, box[:, 3] + dlat])
 
 
-def _boxes(pieces: list[np.ndarray], reach_m: float) -> np.ndarray:
-    """Per piece, its bounding box grown by reach_m, in degrees: (lon0, lat0, lon1, lat1) rows."""
-    coords = np.concatenate(pieces)
-    starts = np.cumsum([0] + [len(p) for p in pieces[:-1]])
-    return _grown(_piece_boxes(coords, starts), reach_m)
-
-
 def _pg_int_array(values: np.ndarray) -> str:
     """An integer array as a PostgreSQL array literal (much faster to send than a list of Python ints)."""
     return "{" + ",".join(map(str, values.tolist())) + "}"
@@ -268,11 +261,6 @@ def _box_cells(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rows = r0[box] + k // nc[box]
     cols = c0[box] + k % nc[box]
     return rows * CELL_ROW_FACTOR + cols, box
-
-
-def _cells(boxes: np.ndarray) -> np.ndarray:
-    """The keys of the grid cells covering the boxes (lon0, lat0, lon1, lat1 rows), sorted and unique."""
-    return np.unique(_box_cells(boxes)[0])
 
 
 class _NumpyArrayLoader(Loader):
@@ -428,7 +416,7 @@ def _build_plan(route: LineString, segment_m: float, buffer_m: float) -> RoutePl
     box = _piece_boxes(coords, starts)
     boxes = np.stack([_grown(box, buffer_m + u) for u in classes])
     # cells: those whose rectangle comes within buffer (+ a class) of a piece, in the piece's own tangent plane
-    # (the kernel's metric): distance from the cell's centre to the piece minus the half diagonal is a lower bound
+    # (the kernel's metric), where the cell is a rectangle too (see _cell_lower_bounds)
     keys, which = _box_cells(boxes[-1])
     rows, cols = keys // CELL_ROW_FACTOR, keys % CELL_ROW_FACTOR
     margin = 1e-9                                          # degrees: floor() of a point on a cell edge
@@ -436,8 +424,7 @@ def _build_plan(route: LineString, segment_m: float, buffer_m: float) -> RoutePl
     clat = (rows + 0.5) * CELL_DEG - 90.0
     hx = (0.5 * CELL_DEG + margin) * kx[which]
     hy = (0.5 * CELL_DEG + margin) * ky[which]
-    d = _pair_distances((clon - lon0[which]) * kx[which], (clat - lat0[which]) * ky[which], sub, which)
-    lower = d - np.hypot(hx, hy)
+    lower = _cell_lower_bounds((clon - lon0[which]) * kx[which], (clat - lat0[which]) * ky[which], hx, hy, sub, which)
     cell_keys, inv = np.unique(keys, return_inverse=True)
     cell_lower = np.full(len(cell_keys), np.inf)
     np.minimum.at(cell_lower, inv, lower)
@@ -475,6 +462,27 @@ def _cached_plan(wkb: bytes, segment_m: float, buffer_m: float) -> RoutePlan:
 def route_plan(route: LineString, segment_m: float, buffer_m: float) -> RoutePlan:
     """The route's plan (pieces, frames, cells), cached for the last 32 (route, segment length, buffer)."""
     return _cached_plan(shapely.to_wkb(route), float(segment_m), float(buffer_m))
+
+
+def _cell_lower_bounds(cx: np.ndarray, cy: np.ndarray, hx: np.ndarray, hy: np.ndarray, sub: np.ndarray,
+                       seg: np.ndarray) -> np.ndarray:
+    """A lower bound (m) of the distance from any point of a rectangle (centre cx, cy; half sides hx, hy; metres in
+    the tangent plane of piece seg) to that piece's polyline.
+
+    The distance f_j to one sub-segment (a convex set) is a convex function: below its tangent plane at the centre,
+    f_j(r) >= f_j(c) + u . (r - c) with u the unit vector from the sub-segment's nearest point to c, so over the
+    rectangle f_j >= f_j(c) - (|ux| hx + |uy| hy); the polyline's distance is the smallest f_j. Tighter than the
+    centre's distance minus the half diagonal (equal when u points to a corner).
+    """
+    best = np.full(cx.shape, np.inf)
+    for j in range(sub.shape[0]):
+        ax, ay, dx, dy, ll = (sub[j, q].take(seg) for q in range(5))
+        qx, qy = cx - ax, cy - ay
+        t = np.clip((qx * dx + qy * dy) / ll, 0.0, 1.0)
+        ex, ey = qx - t * dx, qy - t * dy
+        f = np.sqrt(ex * ex + ey * ey)
+        np.minimum(best, f - (np.abs(ex) * hx + np.abs(ey) * hy) / np.maximum(f, 1e-300), out=best)
+    return best
 
 
 def _pair_distances(px: np.ndarray, py: np.ndarray, sub: np.ndarray, seg: np.ndarray,
@@ -528,15 +536,6 @@ def _candidate_columns(row) -> dict[str, np.ndarray]:
                 "fatalities": np.zeros(0, np.int64), "code": np.zeros(0, np.int64)}
     return {"id": ids, "lon": lons, "lat": lats, "age": packed >> 42, "fatalities": (packed >> 10) & 0xFFFFFFFF,
             "code": packed & 0x3FF}
-
-
-def _top_k(values: np.ndarray, k: int) -> np.ndarray:
-    """Indexes of the k largest values, largest first, ties in index order (= a stable argsort's first k)."""
-    if len(values) <= k:
-        return np.argsort(-values, kind="stable")
-    kth = np.partition(values, len(values) - k)[len(values) - k]        # the k-th largest value
-    cand = np.flatnonzero(values >= kth)                                # in index order
-    return cand[np.argsort(-values[cand], kind="stable")][:k]
 
 
 def _top_candidates(group: np.ndarray, values: np.ndarray, k: int, n_groups: int) -> np.ndarray:
