@@ -494,11 +494,9 @@ def _pair_distances(px: np.ndarray, py: np.ndarray, sub: np.ndarray, seg: np.nda
     repeated instead of gathered.
     """
     best = np.full(px.shape, np.inf)                       # squared distances; one square root at the end
+    per_pair = sub.take(seg, axis=2) if counts is None else np.repeat(sub, counts, axis=2)
     for j in range(sub.shape[0]):
-        if counts is None:
-            ax, ay, dx, dy, ll = (sub[j, q].take(seg) for q in range(5))
-        else:
-            ax, ay, dx, dy, ll = (np.repeat(sub[j, q], counts) for q in range(5))
+        ax, ay, dx, dy, ll = per_pair[j]
         qx, qy = px - ax, py - ay
         t = np.clip((qx * dx + qy * dy) / ll, 0.0, 1.0)
         ex, ey = qx - t * dx, qy - t * dy
@@ -635,7 +633,7 @@ def _kernel(plan: RoutePlan, ev: dict[str, np.ndarray], wd: np.ndarray, unc: np.
         seg = np.repeat(np.arange(p1 - p0), counts[p0:p1].sum(axis=1)).take(keep)
         e, la = e.take(keep), la.take(keep)
         n_in = np.bincount(seg, minlength=p1 - p0)
-        lon0, lat0, kx, ky = (np.repeat(plan.frame[q, p0:p1], n_in) for q in range(4))
+        lon0, lat0, kx, ky = np.repeat(plan.frame[:, p0:p1], n_in, axis=1)
         j = int(plan.n_sub[p0:p1].max())                      # past a piece's own, sub-segments repeat its last
         d = _pair_distances((lon.take(e) - lon0) * kx, (la - lat0) * ky, plan.sub[:j, :, p0:p1], seg, n_in)
         d_eff = np.maximum(d - unc.take(e), 0.0)
