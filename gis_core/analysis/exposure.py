@@ -8,12 +8,19 @@ The model (every formula, default and threshold) is in ``docs/risk-model.md``; i
 
 How it is fast (1 M events, 1,000 km route, 100 segments; design and numbers in docs/risk-model.md): events
 carry a grid key (0.05 degree cell) and a kernel code (type and location precision), and two covering indexes
-on (cell, event_date) include every column the model needs; the second holds only uncertain locations. The
-route's cells are computed here and sent as two lists; the database answers with index-only scans (each cell
-by equality, so only the window's dates are read) aggregated into one row of arrays, which are loaded straight
-into numpy (no Python object per event). The distances and weights are then computed in numpy, per segment,
-for the events whose own reach (buffer + their uncertainty) touches the segment's box, in a local tangent plane
-with the ellipsoid's radii at the segment (error below 0.1 % within 35 km).
+on (cell, event_date) include every column the model needs; the second holds only uncertain locations.
+
+- A plan per route, cached (``route_plan``): the pieces, each piece's tangent plane (origin, metres per degree,
+  sub-segments), its boxes grown by buffer + each uncertainty class, and the cells: those whose rectangle comes
+  within buffer of a piece (every event may count there), within buffer + the second largest uncertainty (only
+  uncertain locations) or within buffer + the largest one (only the codes that have it), in sections along the
+  route.
+- The database answers each section with index-only scans (each cell by equality, so only the window's dates are
+  read) aggregated into one row of four arrays, loaded straight into numpy (no Python object per event). A second
+  thread sends the queries while this one runs the kernel on the sections already received.
+- The kernel computes every (segment, event) pair in numpy at once: per uncertainty class, events sorted by
+  longitude, a piece's candidates are one slice; distances in the piece's tangent plane with the ellipsoid's
+  radii there (error below 0.1 % within 35 km); the top events from a few candidates per segment.
 
 Example
 -------
