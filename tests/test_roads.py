@@ -63,7 +63,8 @@ def test_gpkg_in_a_projected_crs_is_reprojected(conn, tmp_path):
 
 def test_file_without_crs_is_refused(conn, tmp_path):
     path = tmp_path / "nocrs.shp"
-    roads_frame().set_crs(None, allow_override=True).to_file(path)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):  # the file we mean to write: no .prj
+        roads_frame().set_crs(None, allow_override=True).to_file(path)
     with pytest.raises(IngestRowError, match="crs"):
         import_roads(conn, path)
     assert count_roads(conn) == 0
