@@ -31,20 +31,9 @@ SELECT p.row_no, p.source_event_id, p.event_date, p.event_date_end, p.year, p.ti
            CASE WHEN p.disorder_type NOT IN ('Political violence', 'Demonstrations', 'Strategic developments', 'Political violence; Demonstrations') AND NULLIF(btrim(p.r_disorder_type_shipped), '') IS NOT NULL
                 THEN concat_ws(E'\x1f', 'disorder_type', NULLIF(btrim(p.r_disorder_type_shipped), ''), 'Political violence, Demonstrations, Strategic developments or "Political violence; Demonstrations"') END,
            CASE WHEN p.inter1_code IS NULL AND NULLIF(btrim(p.r_inter1_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'inter1', NULLIF(btrim(p.r_inter1_shipped), ''), 'an ACLED inter code 0-8 or its label (State forces, Rebel group, Political militia, Identity militia, Rioters, Protesters, Civilians, External/Other forces)') END,
-           CASE WHEN p.inter2_code IS NULL AND NULLIF(btrim(p.r_inter2_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'inter2', NULLIF(btrim(p.r_inter2_shipped), ''), 'an ACLED inter code 0-8 or its label (State forces, Rebel group, Political militia, Identity militia, Rioters, Protesters, Civilians, External/Other forces)') END,
-           CASE WHEN p.latitude IS NULL THEN concat_ws(E'\x1f', 'latitude', coalesce(NULLIF(btrim(p.r_latitude_shipped), ''), ''), 'a latitude in decimal degrees') 
-                WHEN p.latitude NOT BETWEEN -90 AND 90 THEN concat_ws(E'\x1f', 'latitude', NULLIF(btrim(p.r_latitude_shipped), ''), 'a latitude between -90 and 90') END,
-           CASE WHEN p.longitude IS NULL THEN concat_ws(E'\x1f', 'longitude', coalesce(NULLIF(btrim(p.r_longitude_shipped), ''), ''), 'a longitude in decimal degrees')
-                WHEN p.longitude NOT BETWEEN -180 AND 180 THEN concat_ws(E'\x1f', 'longitude', NULLIF(btrim(p.r_longitude_shipped), ''), 'a longitude between -180 and 180') END,
-           CASE WHEN p.latitude = 0 AND p.longitude = 0
-                THEN concat_ws(E'\x1f', 'latitude/longitude', '0, 0', 'a real location ((0, 0) is a missing-coordinates placeholder)') END,
-           CASE WHEN b.name_lower IS NOT NULL AND p.latitude BETWEEN -90 AND 90 AND p.longitude BETWEEN -90 AND 90
-                 AND NOT (p.longitude BETWEEN b.lon_min AND b.lon_max AND p.latitude BETWEEN b.lat_min AND b.lat_max)
-                 AND (p.latitude BETWEEN b.lon_min AND b.lon_max AND p.longitude BETWEEN b.lat_min AND b.lat_max)
-                 AND (a0.geom IS NULL OR ST_Intersects(a0.geom, ST_SetSRID(ST_MakePoint(p.latitude, p.longitude), 4326)))
-                THEN concat_ws(E'\x1f', 'latitude/longitude', NULLIF(btrim(p.r_latitude_shipped), '') || ', ' || NULLIF(btrim(p.r_longitude_shipped), ''),
-                     'a point in ' || p.country || ': latitude and longitude look swapped (the point is outside ' || p.country ||
-                     ', and inside it with the two exchanged)') END,
+           CASE WHEN p.inter2_code IS NULL AND NULLIF(btrim(p.r_inter2_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'inter2', NULLIF(btrim(p.r_inter2_shipped), ''), 'an ACLED inter code 0-8 or its label (State forces, Rebel group, Political militia, Identity militia, Rioters, Protesters, Civilians, External/Other forces)') END
+       ] || conflict.coordinate_problems(p.latitude, p.longitude, NULLIF(btrim(p.r_latitude_shipped), ''), NULLIF(btrim(p.r_longitude_shipped), ''), p.country,
+                                         b.name_lower, b.lon_min, b.lat_min, b.lon_max, b.lat_max, a0.geom) || ARRAY[
            CASE WHEN p.fatalities IS NULL THEN concat_ws(E'\x1f', 'fatalities', coalesce(NULLIF(btrim(p.r_fatalities_shipped), ''), ''), 'a whole number of deaths (0 or more)')
                 WHEN p.fatalities < 0 THEN concat_ws(E'\x1f', 'fatalities', NULLIF(btrim(p.r_fatalities_shipped), ''), 'a number of deaths of 0 or more') END,
            CASE WHEN (p.iso IS NULL OR p.iso NOT BETWEEN 0 AND 999) AND NULLIF(btrim(p.r_iso_shipped), '') IS NOT NULL THEN concat_ws(E'\x1f', 'iso', NULLIF(btrim(p.r_iso_shipped), ''), 'an ISO 3166 numeric country code') END,

@@ -20,20 +20,9 @@ SELECT p.row_no, p.source_event_id, p.event_date, p.event_date_end, p.year, p.ti
                 THEN concat_ws(E'\x1f', 'year', coalesce(p.r_year, ''), 'the year of date_start (' || extract(year FROM p.event_date) || ')') END,
            CASE WHEN p.tov IS NULL OR p.tov NOT BETWEEN 1 AND 3 THEN concat_ws(E'\x1f', 'type_of_violence', coalesce(p.r_tov, ''), 'a UCDP type of violence: 1 state-based, 2 non-state, 3 one-sided') END,
            CASE WHEN p.where_prec IS NULL OR p.where_prec NOT BETWEEN 1 AND 7 THEN concat_ws(E'\x1f', 'where_prec', coalesce(p.r_where_prec, ''), 'a UCDP where_prec code 1 to 7') END,
-           CASE WHEN p.date_prec IS NULL OR p.date_prec NOT BETWEEN 1 AND 5 THEN concat_ws(E'\x1f', 'date_prec', coalesce(p.r_date_prec, ''), 'a UCDP date_prec code 1 to 5') END,
-           CASE WHEN p.latitude IS NULL THEN concat_ws(E'\x1f', 'latitude', coalesce(p.r_latitude, ''), 'a latitude in decimal degrees')
-                WHEN p.latitude NOT BETWEEN -90 AND 90 THEN concat_ws(E'\x1f', 'latitude', p.r_latitude, 'a latitude between -90 and 90') END,
-           CASE WHEN p.longitude IS NULL THEN concat_ws(E'\x1f', 'longitude', coalesce(p.r_longitude, ''), 'a longitude in decimal degrees')
-                WHEN p.longitude NOT BETWEEN -180 AND 180 THEN concat_ws(E'\x1f', 'longitude', p.r_longitude, 'a longitude between -180 and 180') END,
-           CASE WHEN p.latitude = 0 AND p.longitude = 0
-                THEN concat_ws(E'\x1f', 'latitude/longitude', '0, 0', 'a real location ((0, 0) is a missing-coordinates placeholder)') END,
-           CASE WHEN b.name_lower IS NOT NULL AND p.latitude BETWEEN -90 AND 90 AND p.longitude BETWEEN -90 AND 90
-                 AND NOT (p.longitude BETWEEN b.lon_min AND b.lon_max AND p.latitude BETWEEN b.lat_min AND b.lat_max)
-                 AND (p.latitude BETWEEN b.lon_min AND b.lon_max AND p.longitude BETWEEN b.lat_min AND b.lat_max)
-                 AND (a0.geom IS NULL OR ST_Intersects(a0.geom, ST_SetSRID(ST_MakePoint(p.latitude, p.longitude), 4326)))
-                THEN concat_ws(E'\x1f', 'latitude/longitude', p.r_latitude || ', ' || p.r_longitude,
-                     'a point in ' || p.country || ': latitude and longitude look swapped (the point is outside ' || p.country ||
-                     ', and inside it with the two exchanged)') END,
+           CASE WHEN p.date_prec IS NULL OR p.date_prec NOT BETWEEN 1 AND 5 THEN concat_ws(E'\x1f', 'date_prec', coalesce(p.r_date_prec, ''), 'a UCDP date_prec code 1 to 5') END
+       ] || conflict.coordinate_problems(p.latitude, p.longitude, p.r_latitude, p.r_longitude, p.country,
+                                         b.name_lower, b.lon_min, b.lat_min, b.lon_max, b.lat_max, a0.geom) || ARRAY[
            CASE WHEN p.fatalities IS NULL OR p.fatalities < 0 THEN concat_ws(E'\x1f', 'best', coalesce(p.r_best, ''), 'a best estimate of deaths, a whole number of 0 or more') END,
            CASE WHEN p.r_low IS NOT NULL AND (p.fatalities_low IS NULL OR p.fatalities_low < 0) THEN concat_ws(E'\x1f', 'low', p.r_low, 'a low estimate of deaths, a whole number of 0 or more') END,
            CASE WHEN p.r_high IS NOT NULL AND (p.fatalities_high IS NULL OR p.fatalities_high < 0) THEN concat_ws(E'\x1f', 'high', p.r_high, 'a high estimate of deaths, a whole number of 0 or more') END,
