@@ -38,7 +38,7 @@ from psycopg import sql
 
 from gis_core import queries
 from gis_core.ingest import rawhash
-from gis_core.ingest.loader import step
+from gis_core.ingest.loader import run_script, step
 
 BLOCK_BYTES = 2 << 20  # ~5 000 rows of a current ACLED export per batch; Arrow's reader holds ~40 blocks: memory stays flat
 DISORDER_TYPES = ["Political violence", "Demonstrations", "Strategic developments", "Political violence; Demonstrations"]
@@ -118,14 +118,8 @@ def record_batches(path: Path, header: list[str], needed: list[str]) -> Iterator
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in needed}, include_columns=needed,
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
     try:
-        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            yield batch
-    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        yield from pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowException as exc:
         raise NotBulk(f"Arrow could not read the CSV: {exc}") from None
 
 
@@ -301,11 +295,6 @@ class Actors:
 
     def create(self, conn: psycopg.Connection, names: list[str], codes: list[int | None]) -> None:
         """Create the actors of new names (``ingest/actors_link``) and remember their ids."""
-        self._create(conn, names, codes)
-
-    def _create(self, conn: psycopg.Connection, names: list[str], codes: list[int | None]) -> None:
-        from gis_core.ingest.loader import run_script
-
         conn.execute("DROP TABLE IF EXISTS ingest_actor_map")
         conn.execute(queries.get("ingest/actors_map_given"), {"names": names, "codes": codes})
         run_script(conn, "ingest/actors_link")
@@ -340,9 +329,14 @@ def _fixed(ids: pa.Array, width: int) -> np.ndarray:
     cut (the caller masks them: they match nothing stored)."""
     cut = pc.utf8_slice_codeunits(pc.fill_null(ids, ""), 0, width)
     padded = pc.cast(pc.utf8_rpad(cut, width, "\x00"), pa.binary())
-    fixed = pc.cast(padded, pa.binary(width)) if len(padded) else pa.array([], pa.binary(width))
-    return np.frombuffer(fixed.buffers()[1], dtype=f"S{width}")[fixed.offset:fixed.offset + len(fixed)] if len(fixed) \
-        else np.empty(0, dtype=f"S{width}")
+    return _numpy_bytes(pc.cast(padded, pa.binary(width)), width)
+
+
+def _numpy_bytes(fixed: pa.Array, width: int) -> np.ndarray:
+    """A fixed-size binary Arrow array as numpy ``S<width>`` over the same memory (no object per value)."""
+    if not len(fixed):
+        return np.empty(0, dtype=f"S{width}")
+    return np.frombuffer(fixed.buffers()[1], dtype=f"S{width}")[fixed.offset:fixed.offset + len(fixed)]
 
 
 class Stored:
@@ -375,9 +369,7 @@ class Stored:
         self.has_ts = pc.is_valid(ts).to_numpy(zero_copy_only=False)
         self.ts = pc.fill_null(ts, -1).to_numpy(zero_copy_only=False)
         # Fixed 32-byte strings (a stored NULL comes as 32 dashes: never a digest).
-        raw = table.column("raw").combine_chunks().take(pa.array(order)).cast(pa.binary(32))
-        self.raw = np.frombuffer(raw.buffers()[1], dtype="S32")[raw.offset:raw.offset + len(raw)] if len(raw) \
-            else np.empty(0, dtype="S32")
+        self.raw = _numpy_bytes(table.column("raw").combine_chunks().take(pa.array(order)).cast(pa.binary(32)), 32)
 
     def _where(self, ids: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """(known, position in the sorted arrays) of each id."""

@@ -560,8 +560,7 @@ def _first_load(conn: psycopg.Connection, first: bool, estimated_rows: int) -> I
         yield state
         return
     with _indexes_built_after(conn, estimated_rows):
-        owned = conn.execute(
-            "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'conflict.events'::regclass").fetchone()[0]  # type: ignore[index]
+        owned = _owns_events(conn)
         if owned:
             conn.execute("LOCK TABLE conflict.events IN SHARE ROW EXCLUSIVE MODE")
             for trigger in TRANSITION_TRIGGERS:
@@ -628,6 +627,12 @@ def _skip_unchanged(conn: psycopg.Connection, job: Job, src_id: int) -> int:
 BUILD_AFTER_MIN_ROWS = 50_000
 
 
+def _owns_events(conn: psycopg.Connection) -> bool:
+    """Whether the current role owns conflict.events (may drop its indexes, disable its triggers)."""
+    return bool(conn.execute(
+        "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'conflict.events'::regclass").fetchone()[0])  # type: ignore[index]
+
+
 @contextmanager
 def _indexes_built_after(conn: psycopg.Connection, rows: int) -> Iterator[None]:
     """First load of an empty events table: drop its secondary indexes, insert, build them again.
@@ -637,8 +642,7 @@ def _indexes_built_after(conn: psycopg.Connection, rows: int) -> Iterator[None]:
     role owns the table (a writer role cannot, and need not: it keeps the incremental path). Constraint
     indexes (primary key, unique key) stay. All inside the import's transaction: an error restores them.
     """
-    owned = rows >= BUILD_AFTER_MIN_ROWS and conn.execute(
-        "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = 'conflict.events'::regclass").fetchone()[0]  # type: ignore[index]
+    owned = rows >= BUILD_AFTER_MIN_ROWS and _owns_events(conn)
     if not owned:
         yield
         return
